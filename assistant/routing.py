@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import consumers, inbox_consumers
+
+websocket_urlpatterns = [
+    path("ws/chat/<int:conversation_id>/", consumers.ChatConsumer.as_asgi()),
+    path("ws/inbox/", inbox_consumers.InboxConsumer.as_asgi()),
+]

@@ -1,0 +1,12 @@
+"""Root URLs. The site may import every app; the apps own their own url modules."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("chat/", include("assistant.urls")),
+    path("inbox/", include("assistant.inbox_urls")),
+    path("knowledge/", include("knowledge.urls")),
+    path("", include("portal.site_urls")),
+]
