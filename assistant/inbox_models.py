@@ -1,0 +1,1 @@
+"""Models of the nurse inbox (canned replies, alerts, draft use). See assistant/models.py."""
