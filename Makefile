@@ -1,0 +1,84 @@
+# Two commands on a fresh machine:
+#   make run    installs everything, loads the demo data and starts the portal on http://127.0.0.1:8000
+#   make test   installs everything and runs the whole suite (embedded, then against the real services,
+#               then the browser tests)
+# and a third for the production-like stack (web + Celery worker + beat on PostgreSQL and Redis):
+#   make stack
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PYTEST := $(VENV)/bin/pytest
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
+# Nothing is ever fetched from a model hub at run time.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export OPENBLAS_NUM_THREADS := 1
+
+.PHONY: install browser services-up run stack test test-fast test-services test-e2e lint bench evaluate clean
+
+install: $(VENV)/.installed
+
+# torch goes first and alone, pinned to the CPU build that pip finds on local disk: any other torch
+# requirement would pull gigabytes of CUDA wheels (sentence-transformers only needs it for the
+# one-time ONNX export of the embedding model).
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e ".[dev]"
+	touch $@
+
+browser:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+services-up:
+	bash scripts/services-up.sh
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+stack: install services-up
+	DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) $(PY) manage.py migrate --noinput
+	DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) $(PY) manage.py seed_demo
+	DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) PORT=$(PORT) \
+	  $(VENV)/bin/honcho start -f Procfile
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# The embedded pass: SQLite, in-memory channel layer, tasks in-process.
+test-fast: install
+	$(PYTEST) -p no:playwright --ignore=tests/e2e -m "not services" -q
+
+# The services pass: the same suite on PostgreSQL + channels_redis, plus the tests that start a real
+# Celery worker and beat against Redis. A service that is down is started; one that can't be is a failure.
+test-services: install services-up
+	DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) CELERY_TASK_ALWAYS_EAGER=true \
+	  REQUIRE_SERVICES=1 $(PYTEST) -p no:playwright --ignore=tests/e2e -q
+
+# Browser tests run in a pytest call of their own (Playwright's event loop and pytest-asyncio
+# don't share a process well).
+test-e2e: install browser
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PYTEST) tests/e2e -q
+
+test: lint test-fast test-services test-e2e
+
+bench: install
+	$(PY) bench/index_bench.py
+	$(PY) bench/retrieval_bench.py
+	$(PY) bench/answer_bench.py
+	$(PY) bench/preventive_bench.py
+
+clean:
+	rm -rf var/index var/portal.sqlite3 var/screenshots
