@@ -208,7 +208,8 @@ class Encounter(RecordEntry):
     encounter_class = models.CharField(max_length=40, blank=True)
     start = models.DateTimeField(null=True, blank=True)
     end = models.DateTimeField(null=True, blank=True)
-    provider = models.CharField(max_length=200, blank=True)
+    provider = models.CharField(max_length=200, blank=True)  # the practitioner seen
+    organization = models.CharField(max_length=200, blank=True)  # the clinic or hospital
     reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
@@ -222,6 +223,7 @@ class Procedure(RecordEntry):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="procedures")
     status = models.CharField(max_length=40, blank=True)
     performed = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-performed"]
