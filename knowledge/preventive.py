@@ -676,7 +676,7 @@ def _not_applicable(rule: Rule, context: _Context) -> str | None:
         if code.code in context.conditions:
             found = context.conditions[code.code] or code.display
             return (
-                f"Your record lists {found}, so your care team follows you with a plan made "
+                f'Your record lists "{found}", so your care team follows you with a plan made '
                 "for that instead."
             )
     if rule.conditions_any and not any(c.code in context.conditions for c in rule.conditions_any):
@@ -704,9 +704,8 @@ def _preface(rule: Rule, context: _Context) -> str:
     ]
     matched = [c for c in rule.conditions_any if c.code in context.conditions]
     if matched:
-        words.append(
-            f"Your record lists {context.conditions[matched[0].code] or matched[0].display}."
-        )
+        listed = context.conditions[matched[0].code] or matched[0].display
+        words.append(f'Your record lists "{listed}".')
     if rule.smoking_status_any and context.smoking is not None:
         status = context.smoking
         words.append(
