@@ -1,0 +1,211 @@
+"""The shipped preventive rules on the 30 real Synthea demo patients, as of 2026-11-24.
+
+The hand-checked cases below were read from the raw bundles (dates of the immunizations,
+procedures and labs), not from the engine's output.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from knowledge.preventive import RuleResult, Status, evaluate, load_default_rules
+from tests.knowledge.synthea_facts import bundle_paths, facts_from_bundle, load_bundle
+
+TODAY = date(2026, 11, 24)
+RULES = load_default_rules()
+
+
+@pytest.fixture(scope="module")
+def bundles() -> dict[str, dict]:
+    paths = bundle_paths()
+    assert len(paths) == 30, "the demo data folder should hold the 30 Synthea bundles"
+    return {path.name.removesuffix("-bundle.json"): load_bundle(path) for path in paths}
+
+
+@pytest.fixture(scope="module")
+def outcomes(bundles) -> dict[str, list[RuleResult]]:
+    return {
+        name: evaluate(facts=facts_from_bundle(bundle, on=TODAY), rules=RULES, on=TODAY)
+        for name, bundle in bundles.items()
+    }
+
+
+def _patient(bundle: dict) -> dict:
+    return next(
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
+    )
+
+
+@pytest.fixture(scope="module")
+def deceased(bundles) -> set[str]:
+    return {name for name, bundle in bundles.items() if "deceasedDateTime" in _patient(bundle)}
+
+
+def result(outcomes, patient: str, key: str) -> RuleResult:
+    return next(r for r in outcomes[patient] if r.rule.key == key)
+
+
+def test_deceased_patients_get_nothing(outcomes, deceased):
+    # The data README says 9; the bundles carry Patient.deceasedDateTime in 8 of them.
+    assert len(deceased) == 8
+    for name in deceased:
+        assert outcomes[name] == [], name
+
+
+def test_every_living_patient_has_something_to_do(outcomes, deceased):
+    for name, results in outcomes.items():
+        if name in deceased:
+            continue
+        assert len(results) == len(RULES), name
+        assert any(r.status in (Status.DUE, Status.OVERDUE) for r in results), name
+
+
+def test_every_living_patient_but_one_has_something_up_to_date(outcomes, deceased):
+    nothing_current = {
+        name
+        for name, results in outcomes.items()
+        if name not in deceased and not any(r.status == Status.UP_TO_DATE for r in results)
+    }
+    # 1008261's newest long-lasting item, a Td shot on 2016-07-29, ran out on 2026-07-29;
+    # everything else in his record is yearly and from 2022 at the latest.
+    assert nothing_current == {"1008261"}
+
+
+def test_the_codes_synthea_uses_are_counted_by_the_right_rule(bundles):
+    expected = {
+        ("http://hl7.org/fhir/sid/cvx", "140"): "influenza-vaccine",
+        ("http://hl7.org/fhir/sid/cvx", "113"): "td-tdap-vaccine",
+        ("http://hl7.org/fhir/sid/cvx", "115"): "td-tdap-vaccine",
+        ("http://hl7.org/fhir/sid/cvx", "121"): "zoster-vaccine",
+        ("http://hl7.org/fhir/sid/cvx", "33"): "pneumococcal-vaccine-50-plus",
+        ("http://hl7.org/fhir/sid/cvx", "133"): "pneumococcal-vaccine-50-plus",
+        ("http://hl7.org/fhir/sid/cvx", "62"): "hpv-vaccine",
+        ("http://snomed.info/sct", "73761001"): "colorectal-cancer-screening",
+        ("http://snomed.info/sct", "104435004"): "colorectal-cancer-screening",
+        ("http://loinc.org", "57905-2"): "colorectal-cancer-screening",
+        ("http://loinc.org", "85354-9"): "blood-pressure-screening",
+        ("http://loinc.org", "2093-3"): "lipid-screening",
+        ("http://loinc.org", "18262-6"): "lipid-screening",
+        ("http://loinc.org", "2085-9"): "lipid-screening",
+        ("http://loinc.org", "2571-8"): "lipid-screening",
+        ("http://loinc.org", "4548-4"): "diabetes-screening",
+        ("http://loinc.org", "2339-0"): "diabetes-screening",
+    }
+    used = set()
+    for bundle in bundles.values():
+        for item in bundle["entry"]:
+            resource = item["resource"]
+            concept = resource.get("vaccineCode") or resource.get("code") or {}
+            for coding in concept.get("coding", []):
+                used.add((coding.get("system"), coding.get("code")))
+    by_key = {rule.key: rule for rule in RULES}
+    for (system, code), key in expected.items():
+        assert (system, code) in used, f"{code} no longer appears in the demo data"
+        assert by_key[key].matches(system, code), f"{key} does not count {code}"
+
+
+def test_no_demo_patient_smokes_now_so_nobody_is_offered_quit_help(outcomes, deceased):
+    for name in set(outcomes) - deceased:
+        quit_help = result(outcomes, name, "tobacco-cessation-counseling")
+        assert quit_help.status == Status.NOT_APPLICABLE, name
+        assert "smoke now" in quit_help.reason
+
+
+# --------------------------------------------------------------------------- hand-checked
+
+
+def test_1016810_man_of_70_with_two_colonoscopies_and_two_pneumococcal_shots(outcomes):
+    colorectal = result(outcomes, "1016810", "colorectal-cancer-screening")
+    assert colorectal.status == Status.UP_TO_DATE
+    assert colorectal.last_done == date(2021, 11, 5)  # colonoscopies 2016-11-06, 2021-11-05
+    assert colorectal.up_to_date_until == date(2031, 11, 5)
+    assert "(Colonoscopy) was on 2021-11-05" in colorectal.reason
+
+    pneumococcal = result(outcomes, "1016810", "pneumococcal-vaccine-50-plus")
+    assert pneumococcal.status == Status.UP_TO_DATE  # PCV13 2022-02-03, PPSV23 2023-02-09
+    assert pneumococcal.last_done == date(2023, 2, 9)
+    assert "23 valent" in pneumococcal.reason
+
+    zoster = result(outcomes, "1016810", "zoster-vaccine")
+    assert zoster.status == Status.DUE  # no zoster vaccine in the bundle
+    assert zoster.due_since == date(2006, 11, 8)
+    assert "when you turned 50" in zoster.reason
+
+    flu = result(outcomes, "1016810", "influenza-vaccine")
+    assert flu.status == Status.OVERDUE  # last flu shot 2024-02-15
+    assert flu.last_done == date(2024, 2, 15)
+    assert flu.due_since == date(2026, 8, 1)
+
+
+def test_1090122_woman_of_68_never_had_a_mammogram_on_record(outcomes):
+    breast = result(outcomes, "1090122", "breast-cancer-screening")
+    assert breast.status == Status.DUE
+    assert breast.due_since == date(1998, 7, 4)
+    assert "found no mammogram" in breast.reason
+
+    lipids = result(outcomes, "1090122", "lipid-screening")
+    assert lipids.status == Status.UP_TO_DATE  # lipid panels 2020-09-11, 2023-09-29
+    assert "was on 2023-09-29" in lipids.reason
+    assert lipids.up_to_date_until == date(2028, 9, 28)
+
+    tetanus = result(outcomes, "1090122", "td-tdap-vaccine")
+    assert tetanus.status == Status.UP_TO_DATE  # Td 2019-09-06
+    assert tetanus.up_to_date_until == date(2029, 9, 5)
+
+
+def test_1453226_man_of_38_with_diabetes(outcomes):
+    pneumococcal = result(outcomes, "1453226", "pneumococcal-vaccine-risk-19-49")
+    assert pneumococcal.status == Status.DUE  # diabetes since 2013, no pneumococcal vaccine
+    assert pneumococcal.due_since == date(2007, 7, 26)
+    assert '"Diabetes"' in pneumococcal.reason
+
+    screening = result(outcomes, "1453226", "diabetes-screening")
+    assert screening.status == Status.NOT_APPLICABLE
+    assert '"Diabetes"' in screening.reason
+
+    tetanus = result(outcomes, "1453226", "td-tdap-vaccine")
+    assert tetanus.status == Status.UP_TO_DATE  # Td 2019-10-08
+    assert tetanus.up_to_date_until == date(2029, 10, 7)
+
+
+def test_1346734_who_turned_18_this_year(outcomes):
+    pressure = result(outcomes, "1346734", "blood-pressure-screening")
+    assert pressure.status == Status.DUE  # last check 2024-02-13, at 16
+    assert pressure.due_since == date(2026, 1, 1)
+    assert pressure.last_done == date(2024, 2, 13)
+
+    hpv = result(outcomes, "1346734", "hpv-vaccine")
+    assert hpv.status == Status.UP_TO_DATE  # HPV4 2019-01-15 (age 11), 2020-01-21, 2021-01-26
+    assert "both doses" in hpv.reason and "completed on 2020-01-21" in hpv.reason
+
+    tetanus = result(outcomes, "1346734", "td-tdap-vaccine")
+    assert tetanus.status == Status.UP_TO_DATE
+    assert "(Tdap) was on 2019-01-15" in tetanus.reason
+
+
+def test_1130164_man_of_58_with_a_recent_colonoscopy(outcomes):
+    colorectal = result(outcomes, "1130164", "colorectal-cancer-screening")
+    assert colorectal.status == Status.UP_TO_DATE  # colonoscopies 2018-08-21, 2023-08-20
+    assert colorectal.up_to_date_until == date(2033, 8, 19)
+
+    zoster = result(outcomes, "1130164", "zoster-vaccine")
+    assert zoster.status == Status.UP_TO_DATE  # zoster 2018-08-21 and 2019-08-27
+    assert [e.date for e in zoster.evidence] == [date(2018, 8, 21), date(2019, 8, 27)]
+
+    sugar = result(outcomes, "1130164", "diabetes-screening")
+    assert sugar.status == Status.OVERDUE  # last HbA1c and glucose 2023-09-19
+    assert sugar.due_since == date(2026, 9, 19)
+
+    pneumococcal = result(outcomes, "1130164", "pneumococcal-vaccine-50-plus")
+    assert pneumococcal.status == Status.DUE
+    assert pneumococcal.due_since == date(2018, 8, 20)
+
+
+def test_1008261_tetanus_booster_ran_out_this_summer(outcomes):
+    tetanus = result(outcomes, "1008261", "td-tdap-vaccine")
+    assert tetanus.status == Status.OVERDUE  # Td 2016-07-29
+    assert tetanus.last_done == date(2016, 7, 29)
+    assert tetanus.due_since == date(2026, 7, 30)
+    assert "until 2026-07-29" in tetanus.reason
