@@ -1,0 +1,34 @@
+"""manage.py reindex — rebuild the retrieval index from the database (the source of truth)."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from knowledge import services
+
+
+class Command(BaseCommand):
+    help = (
+        "Rebuild the retrieval index from the current approved version of every section. "
+        "--changed-only updates just what differs from the database."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--changed-only",
+            action="store_true",
+            help="Only add, replace or remove what differs (faster when little changed)",
+        )
+
+    def handle(self, *args, changed_only: bool, **options):
+        started = time.perf_counter()
+        try:
+            outcome = services.index_reconcile() if changed_only else services.index_rebuild()
+        except Exception as exc:
+            raise CommandError(f"Reindex failed: {exc}") from exc
+        figures = ", ".join(f"{v} {k}" for k, v in outcome.items())
+        self.stdout.write(
+            self.style.SUCCESS(f"Index: {figures} in {time.perf_counter() - started:.1f} s.")
+        )
