@@ -1,0 +1,79 @@
+"""The patient's record as plain data for the answer pipeline (which never touches the ORM).
+
+Only what personalises an answer goes in: age, sex and the active parts of the record. The name
+stays out on purpose: the pipeline (and an optional external LLM) has no need to know who this is.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from portal.models import Patient
+
+if TYPE_CHECKING:
+    from .pipeline import PatientContext
+
+log = logging.getLogger(__name__)
+
+ACTIVE_CONDITION = {"active", "recurrence", "relapse"}
+INACTIVE_ALLERGY = {"inactive", "resolved"}
+PREVENTIVE_MODULE = "assistant.preventive_care"
+
+
+def _unique(names) -> list[str]:
+    seen: dict[str, None] = {}
+    for name in names:
+        name = name.strip()
+        if name and name.lower() not in {k.lower() for k in seen}:
+            seen[name] = None
+    return list(seen)
+
+
+def preventive_for(patient: Patient) -> list[Any] | None:
+    """The patient's preventive-care results, if that feature is installed (else None).
+
+    Imported lazily so the chat works with or without it; a failure there must never stop an
+    answer, so it is logged and treated as "unknown".
+    """
+    if importlib.util.find_spec(PREVENTIVE_MODULE) is None:
+        return None
+    try:
+        module = importlib.import_module(PREVENTIVE_MODULE)
+        return list(module.preventive_results(patient))
+    except Exception:
+        log.exception("preventive results failed for patient %s", patient.pk)
+        return None
+
+
+def patient_context(patient: Patient) -> PatientContext:
+    from .pipeline import PatientContext
+
+    today = timezone.localdate()
+    conditions = _unique(
+        c.plain_name
+        for c in patient.conditions.filter(clinical_status__in=ACTIVE_CONDITION).order_by("-onset")
+    )
+    medications = _unique(
+        m.display for m in patient.medications.filter(status="active").order_by("-authored_on")
+    )
+    care_plans = [
+        (plan.plain_name, _unique(a.plain_name for a in plan.activities.all()))
+        for plan in patient.care_plans.filter(status="active").prefetch_related("activities")
+    ]
+    allergies = _unique(
+        a.display for a in patient.allergies.exclude(clinical_status__in=INACTIVE_ALLERGY)
+    )
+    return PatientContext(
+        age=patient.age_on(today),
+        sex=patient.gender or "",
+        conditions=conditions,
+        medications=medications,
+        care_plans=care_plans,
+        allergies=allergies,
+        preventive=preventive_for(patient),
+    )

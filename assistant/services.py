@@ -1,0 +1,406 @@
+"""Writes of the patient chat: receive a message, answer it, record feedback, hand off to nurses.
+
+Order of things, always: save to the database first, then (on commit) enqueue work and notify the
+open pages. Services assume their input was validated by the view or consumer that calls them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from portal.models import Patient
+
+from . import events, handoff, selectors
+from .context import patient_context
+from .models import Conversation, Escalation, Feedback, KnowledgeGap, Message
+
+log = logging.getLogger(__name__)
+
+# A pending message older than this when its conversation is opened is enqueued again (its task
+# was lost with a crashed worker or a restarted embedded server). See docs/chat-protocol.md.
+DEFAULT_REQUEUE_SECONDS = 30
+TITLE_CHARS = 80
+
+ANSWER_KINDS = {
+    "answer": Message.Kind.ANSWER,
+    "record": Message.Kind.RECORD,
+    "abstain": Message.Kind.ABSTAIN,
+    "safety": Message.Kind.SAFETY,
+    "handoff": Message.Kind.HANDOFF,
+}
+
+FAILED_TEXT = (
+    "Sorry, something went wrong and I could not answer your message. Nothing you wrote was "
+    "lost. You can send it to your care team and a nurse will reply here, or ask again in a "
+    "moment. If this is an emergency, call 911."
+)
+HANDOFF_TEXT = (
+    "Your question was sent to your care team. A nurse will reply in this conversation. "
+    "If you feel worse or think it is an emergency, call 911."
+)
+
+
+# --- conversations ---------------------------------------------------------------------------
+
+
+def conversation_start(*, patient: Patient) -> Conversation:
+    return Conversation.objects.create(patient=patient)
+
+
+def conversation_resume_or_start(*, patient: Patient) -> Conversation:
+    """The patient's most recent conversation, or a new one if they have none."""
+    return selectors.conversation_latest_for_patient(patient=patient) or conversation_start(
+        patient=patient
+    )
+
+
+# --- receiving -------------------------------------------------------------------------------
+
+
+def message_receive(
+    *,
+    conversation: Conversation,
+    user,
+    text: str,
+    client_id: str,
+    origin_channel: str = "",
+) -> tuple[Message, bool]:
+    """Save a patient message (idempotent on `client_id`) and, after the commit, announce it and
+    enqueue its answer. Returns (message, created): a resend returns the stored message.
+
+    `origin_channel` is the socket that sent it: it acknowledges directly, so the group
+    notification skips it.
+    """
+    existing = selectors.message_by_client_id(conversation=conversation, client_id=client_id)
+    if existing is not None:
+        return existing, False
+    with transaction.atomic():
+        try:
+            with transaction.atomic():  # a savepoint: a lost race must not poison the outer block
+                message = Message.objects.create(
+                    conversation=conversation,
+                    role=Message.Role.PATIENT,
+                    kind=Message.Kind.QUESTION,
+                    author=user,
+                    text=text,
+                    client_id=client_id,
+                    answer_state=Message.AnswerState.PENDING,
+                )
+        except IntegrityError:  # the same client_id arrived twice at once: the first one won
+            return selectors.message_by_client_id(
+                conversation=conversation, client_id=client_id
+            ), False
+        _conversation_touch(conversation=conversation, first_text=text)
+        group = events.conversation_group(conversation.pk)
+        events.send_on_commit(
+            group,
+            {"type": "chat.message", "message_id": message.pk, "skip_channel": origin_channel},
+        )
+        events.send_on_commit(
+            group,
+            {
+                "type": "chat.thinking",
+                "message_id": message.pk,
+                "client_id": client_id,
+                "skip_channel": origin_channel,
+            },
+        )
+        transaction.on_commit(functools.partial(answer_enqueue, message.pk))
+    return message, True
+
+
+def _conversation_touch(*, conversation: Conversation, first_text: str) -> None:
+    updates: dict[str, Any] = {"updated_at": timezone.now()}
+    if not conversation.title:
+        title = " ".join(first_text.split())
+        updates["title"] = title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1] + "…"
+        conversation.title = updates["title"]
+    # update() and not save(): concurrent answers must not overwrite each other's fields.
+    Conversation.objects.filter(pk=conversation.pk).update(**updates)
+
+
+def answer_enqueue(message_id: int) -> None:
+    """Queue the answer of a saved message (runs in-process in the embedded mode)."""
+    from .tasks import answer_message_task
+
+    try:
+        answer_message_task.delay(message_id)
+    except Exception:
+        # The broker is down: the message stays `pending` and is enqueued again the next time
+        # its conversation is opened (messages_requeue_stale).
+        log.exception("could not enqueue the answer of message %s", message_id)
+
+
+def messages_requeue_stale(
+    *, conversation: Conversation, older_than_seconds: int | None = None
+) -> list[int]:
+    """Enqueue again the answers of patient messages pending for longer than a worker needs.
+
+    Called when a chat page connects, so a message whose task died with a worker or a server
+    restart still gets its answer. The task is idempotent, so a slow-but-alive task racing this
+    one costs only a duplicate computation, never a duplicate answer.
+    """
+    seconds = (
+        older_than_seconds
+        if older_than_seconds is not None
+        else getattr(settings, "CHAT_PENDING_REQUEUE_SECONDS", DEFAULT_REQUEUE_SECONDS)
+    )
+    ids = selectors.messages_pending_before(
+        conversation=conversation, before=timezone.now() - timedelta(seconds=seconds)
+    )
+    for message_id in ids:
+        log.info("re-enqueueing pending message %s", message_id)
+        answer_enqueue(message_id)
+    return ids
+
+
+# --- answering -------------------------------------------------------------------------------
+
+
+@functools.cache
+def composer_from_settings():
+    """The LLM composer when LLM_PROVIDER and LLM_MODEL are set, else None (offline composer)."""
+    if not (settings.LLM_PROVIDER and settings.LLM_MODEL):
+        return None
+    from . import llm
+
+    return llm.composer_from_settings()
+
+
+def _retriever():
+    from knowledge.retrieval import get_retriever
+
+    return get_retriever()
+
+
+def _history_for(message: Message) -> tuple[tuple[str, str], ...]:
+    """Earlier turns of the conversation as (role, text) pairs, oldest first."""
+    return tuple(
+        (m.role, m.text)
+        for m in selectors.message_history_before(message=message)
+        if m.kind != Message.Kind.ERROR
+    )
+
+
+def message_answer(*, message_id: int) -> Message | None:
+    """Answer one patient message; idempotent (an answered message is left alone).
+
+    The pipeline runs outside any transaction (an LLM call is network I/O); the result is saved
+    under a row lock so that two deliveries of the same task can never both save an answer.
+    """
+    from .pipeline import answer_question
+
+    message = (
+        Message.objects.select_related("conversation__patient")
+        .filter(pk=message_id, role=Message.Role.PATIENT)
+        .first()
+    )
+    if message is None:
+        log.warning("answer requested for unknown patient message %s", message_id)
+        return None
+    if message.answer_state != Message.AnswerState.PENDING:
+        return None
+    try:
+        answer = answer_question(
+            text=message.text,
+            patient=patient_context(message.conversation.patient),
+            retriever=_retriever(),
+            history=_history_for(message),
+            composer=composer_from_settings(),
+        )
+    except Exception:
+        log.exception("the answer pipeline failed for message %s", message_id)
+        return _answer_failed(message_id=message_id)
+    return _answer_save(message_id=message_id, answer=answer)
+
+
+def _lock_pending(message_id: int) -> Message | None:
+    locked = Message.objects.select_for_update().select_related("conversation").get(pk=message_id)
+    return locked if locked.answer_state == Message.AnswerState.PENDING else None
+
+
+@transaction.atomic
+def _answer_save(*, message_id: int, answer) -> Message | None:
+    message = _lock_pending(message_id)
+    if message is None:  # another delivery of this task answered first
+        return None
+    decision = answer.decision
+    level = answer.level or getattr(decision, "level", "") or ""
+    reply = Message.objects.create(
+        conversation=message.conversation,
+        role=Message.Role.ASSISTANT,
+        kind=ANSWER_KINDS.get(answer.kind, Message.Kind.ANSWER),
+        text=answer.text,
+        reply_to=message,
+        citations=[_citation_json(c) for c in answer.citations],
+        meta=_jsonable(
+            {
+                "level": level,
+                "escalate": bool(answer.escalate),
+                "decision": _decision_json(decision),
+                **(answer.meta or {}),
+            }
+        ),
+    )
+    message.answer_state = Message.AnswerState.ANSWERED
+    message.save(update_fields=["answer_state"])
+    Conversation.objects.filter(pk=message.conversation_id).update(updated_at=timezone.now())
+    # The answer first, then the hand-off status: the page shows them in that order.
+    events.send_on_commit(
+        events.conversation_group(message.conversation_id),
+        {"type": "chat.message", "message_id": reply.pk},
+    )
+    if answer.escalate and level in Escalation.PRIORITY:
+        handoff.escalation_open(
+            conversation=message.conversation,
+            message=message,
+            level=level,
+            rule_id=getattr(decision, "rule_id", "") or "",
+            rule_title=getattr(decision, "rule_title", "") or "",
+            matched=tuple(getattr(decision, "matched", ()) or ()),
+            reason=getattr(decision, "rationale", "") or "",
+        )
+    if answer.kind == "abstain":
+        KnowledgeGap.objects.get_or_create(
+            message=message,
+            defaults={
+                "question": message.text,
+                "best_score": _float_or_none((answer.meta or {}).get("best_score")),
+                "topics": list((answer.meta or {}).get("topics", [])),
+            },
+        )
+    return reply
+
+
+@transaction.atomic
+def _answer_failed(*, message_id: int) -> Message | None:
+    message = _lock_pending(message_id)
+    if message is None:
+        return None
+    notice = Message.objects.create(
+        conversation=message.conversation,
+        role=Message.Role.SYSTEM,
+        kind=Message.Kind.ERROR,
+        text=FAILED_TEXT,
+        reply_to=message,
+    )
+    message.answer_state = Message.AnswerState.FAILED
+    message.save(update_fields=["answer_state"])
+    events.send_on_commit(
+        events.conversation_group(message.conversation_id),
+        {"type": "chat.message", "message_id": notice.pk},
+    )
+    return notice
+
+
+def _citation_json(citation) -> dict[str, Any]:
+    get = citation.get if isinstance(citation, dict) else functools.partial(getattr, citation)
+    question = get("question", "") or ""
+    return {
+        "n": get("n", None),
+        "section_id": get("section_id", ""),
+        "version": get("version", None),
+        "title": get("title", "") or question,
+        "question": question,
+        "focus": get("focus", "") or "",
+        "source": get("source", "") or "",
+        "url": get("url", "") or "",
+        "text": get("text", "") or "",
+    }
+
+
+def _decision_json(decision) -> dict[str, Any]:
+    if decision is None:
+        return {}
+    if dataclasses.is_dataclass(decision):
+        return dataclasses.asdict(decision)
+    return {
+        k: getattr(decision, k, None)
+        for k in ("level", "rule_id", "rule_title", "matched", "rationale", "category")
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    """Pipeline metadata may hold numpy floats or tuples: store what JSON can hold."""
+
+    def default(obj):
+        if hasattr(obj, "item"):  # numpy scalars
+            return obj.item()
+        if dataclasses.is_dataclass(obj):
+            return dataclasses.asdict(obj)
+        if isinstance(obj, set | frozenset):
+            return sorted(obj)
+        return str(obj)
+
+    return json.loads(json.dumps(value, default=default))
+
+
+def _float_or_none(value) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- feedback and hand-off -------------------------------------------------------------------
+
+
+def feedback_record(*, user, message: Message, helpful: bool, comment: str = "") -> Feedback:
+    """One rating per user per message; rating again changes it."""
+    try:
+        feedback, _ = Feedback.objects.update_or_create(
+            message=message, user=user, defaults={"helpful": helpful, "comment": comment}
+        )
+    except IntegrityError:  # two tabs rated at once: the row exists now, update it
+        feedback = Feedback.objects.get(message=message, user=user)
+        feedback.helpful, feedback.comment = helpful, comment
+        feedback.save(update_fields=["helpful", "comment", "updated_at"])
+    return feedback
+
+
+@transaction.atomic
+def handoff_request(*, conversation: Conversation, message: Message) -> Escalation:
+    """The patient asked to send a question the assistant could not answer to the care team.
+
+    `message` is the patient's question or the reply that could not answer it. Asking twice for
+    the same question opens nothing new.
+    """
+    question = message.reply_to if message.role != Message.Role.PATIENT else message
+    question = question or message
+    question = Message.objects.select_for_update().get(pk=question.pk)
+    already = bool((question.meta or {}).get("handoff_requested_at"))
+    esc = handoff.escalation_open(
+        conversation=conversation,
+        message=question,
+        level=Escalation.Level.ROUTINE,
+        rule_id="patient_request",
+        rule_title="Patient asked for a nurse",
+        reason="The assistant could not answer; the patient asked for the care team to reply.",
+    )
+    if not already:
+        question.meta = {
+            **(question.meta or {}),
+            "handoff_requested_at": timezone.now().isoformat(),
+        }
+        question.save(update_fields=["meta"])
+        notice = Message.objects.create(
+            conversation=conversation,
+            role=Message.Role.SYSTEM,
+            kind=Message.Kind.HANDOFF,
+            text=HANDOFF_TEXT,
+            reply_to=question,
+        )
+        events.send_on_commit(
+            events.conversation_group(conversation.pk),
+            {"type": "chat.message", "message_id": notice.pk},
+        )
+    return esc
