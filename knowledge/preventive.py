@@ -15,8 +15,12 @@ Definitions (what the statuses mean, precisely)
   D + interval days *inclusive* (``interval_by_code`` can give a code its own interval). The
   last covered day is ``up_to_date_until``: on that day the patient is still up to date, on the
   next day the item is overdue. ``interval_days`` null means once in a lifetime (cover never
-  ends). Series rules (``doses_required`` > 1) are complete once that many doses were given on
-  distinct days; the cover then starts at the completing dose.
+  ends). The entry that covers longest decides (a colonoscopy 5 years ago beats a stool test
+  last year) and is the ``evidence``; ``last_done`` is the most recent satisfying entry.
+  Entries before the ``min_age_at_entry`` birthday do not count (childhood doses).
+* **Series** rules (``doses_required`` > 1) are complete, for life, once that many doses were
+  given on distinct days (``reduced_series``: fewer doses when the first came before an age);
+  the counted doses are the ``evidence``.
 * **Seasonal** rules (``season_start`` "MM-DD", e.g. flu from 08-01) only accept an entry from
   the current season: cover runs to the day before the next season starts.
 * **not_applicable** – outside the population on ``on`` (age, sex, conditions, smoking).
@@ -24,7 +28,8 @@ Definitions (what the statuses mean, precisely)
 * **overdue** – the patient had it before, its cover ran out while they were already eligible,
   and nothing newer covers them. ``due_since`` is the first uncovered day (the day after
   ``up_to_date_until`` of the entry that covered longest), or for seasonal rules the first day
-  of the current season (a missed earlier season cannot be made up).
+  of the current season (a missed earlier season cannot be made up; if the patient became
+  eligible during this season, that day).
 * **due** – never done while eligible: no satisfying entry at all, an entry whose cover had
   already ended before the patient became eligible, or a series still in progress.
   ``due_since`` is the day they became eligible (for seasonal rules: the later of that day and
@@ -614,7 +619,8 @@ def evaluate(*, facts: PatientFacts, rules: Sequence[Rule], on: date) -> list[Ru
     """Evaluate every rule for one patient on one day; see the module docstring for statuses.
 
     Entries dated after ``on`` are ignored, so a record can be replayed as of any past day.
-    Returns nothing for a deceased or inactive patient.
+    Returns nothing for a deceased or inactive patient. Raises ``ValueError`` when ``on`` is
+    before the birth date and ``RuleError`` when two rules share a key.
     """
     if facts.deceased or not facts.active:
         return []
@@ -655,7 +661,7 @@ def _threshold_words(rule: Rule) -> str:
     if rule.min_age is not None:
         return str(rule.min_age)
     if rule.min_age_months is not None:
-        return f"{rule.min_age_months} months old"
+        return f"{rule.min_age_months} months"
     return ""
 
 
@@ -716,8 +722,10 @@ def _preface(rule: Rule, context: _Context) -> str:
 
 
 def _since_words(rule: Rule, since: date, eligible: date) -> str:
-    if since == eligible and _threshold_words(rule):
-        return f"{since.isoformat()}, when you turned {_threshold_words(rule)}"
+    threshold = _threshold_words(rule)
+    if since == eligible and threshold:
+        old = " old" if rule.min_age is None else ""
+        return f"{since.isoformat()}, when you turned {threshold}{old}"
     return since.isoformat()
 
 
