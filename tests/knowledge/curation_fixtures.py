@@ -79,3 +79,21 @@ def _forget_cached_index() -> None:
             reset = getattr(module, name, None)
             if callable(reset):
                 reset()
+
+
+@pytest.fixture
+def ghr_article(curator):
+    """One real article (GHR_0000804), imported and approved by the curator."""
+    from knowledge.corpus import parse_xml_file
+    from knowledge.importers import Importer
+    from knowledge.models import Article
+
+    result = parse_xml_file(MEDQUAD_DIR / "3_GHR_QA" / "0000804.xml", root=MEDQUAD_DIR)
+    Importer(approve_as=curator).run([result])
+    return Article.objects.get(external_id="GHR_0000804")
+
+
+@pytest.fixture
+def section(ghr_article):
+    """GHR_0000804_Sec2, approved as version 1."""
+    return ghr_article.sections.get(external_id="GHR_0000804_Sec2")
