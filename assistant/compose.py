@@ -1,0 +1,326 @@
+"""Writing an answer from approved passages, offline: the extractive composer.
+
+The extractive composer never writes a medical sentence of its own. It picks the two to four
+sentences of the top approved passages that best match what was asked and keeps each one with the
+passage it came from, so every sentence the patient reads can be cited and checked.
+
+How sentences are chosen (all cheap, a few milliseconds for ten passages):
+- candidates are full prose sentences: headings, list fragments, questions, link lines,
+  attribution lines ("NIH: National Heart, Lung, and Blood Institute"), very short or very long
+  sentences and anything the outgoing safety check would remove (dosing, diagnosis) are skipped;
+- score = how much of the query the sentence covers (content words, lightly stemmed; words that
+  say little such as "information" count less) x a rank factor favouring higher passages, plus a
+  small bonus for a passage's opening sentence (usually the definition), minus penalties for long
+  or hard-to-read sentences (the answers aim at a grade-8 reading level);
+- the best sentences are taken greedily, skipping near-duplicates and limiting how many come from
+  one passage, then put back in reading order (passage rank, then position in the passage).
+
+The composer also exposes the word-level helpers (`content_terms`, `stem`) that the pipeline's
+relevance check and the LLM support check use, so all three agree on what "overlap" means.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from assistant.readability import flesch_kincaid_grade, split_sentences, words
+from assistant.safety import sentence_problem
+from knowledge.retrieval import Passage
+
+# Function words and question words: they say nothing about the topic.
+_STOPWORDS_TEXT = """
+    a about above after again against all also am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does
+    doesn't doing don't down during each even ever every few for from further get gets getting
+    got had hadn't has hasn't have haven't having he her here hers herself him himself his how
+    however i i'd i'll i'm i've if in into is isn't it it's its itself just let's me might more
+    most much must my myself no nor not now of off on once only or other ought our ours
+    ourselves out over own please same shall she should shouldn't so some such than that that's
+    the their theirs them themselves then there there's these they they're this those through
+    thus to too under until up upon us very via was wasn't we were weren't what what's when
+    where which while who whom whose why will with within without won't would wouldn't yes yet
+    you you're your yours yourself yourselves im ive dont doesnt cant wont whats hi hello thanks
+    thank dear re etc ok okay
+"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+# Words that appear in questions about anything: they count, but little.
+_GENERIC_TEXT = """
+    information info know tell learn explain mean means meaning question questions answer thing
+    things way ways good best bad better need needs want like make made take use used using help
+    helps people person someone something anything everything kind type types common normal new
+    old happen happens happened next find found look looking give given keep able call called
+    say said go going come day days time times year years lot lots many much little really
+    actually possible please thanks think feel feeling get got work works doctor doctors
+"""
+GENERIC_WORDS = frozenset(_GENERIC_TEXT.split())
+_STEM_SUFFIXES = (
+    ("ational", "ate"),
+    ("ization", "ize"),
+    ("ousness", "ous"),
+    ("iveness", "ive"),
+    ("fulness", "ful"),
+    ("ations", "ate"),
+    ("ation", "ate"),
+    ("ities", "ity"),
+    ("ness", ""),
+    ("ments", "ment"),
+    ("ings", ""),
+    ("ing", ""),
+    ("ied", "y"),
+    ("ies", "y"),
+    ("sses", "ss"),
+    ("edly", ""),
+    ("ed", ""),
+    ("ly", ""),
+    ("es", ""),
+    ("s", ""),
+)
+_HEADING_PREFIX_RE = re.compile(r"^(?:[A-Z][A-Za-z'’ ,/()-]{1,50}?)\s+:\s+")
+_LINK_RE = re.compile(r"https?://|www\.|\.gov\b|\.com\b|\.org\b", re.IGNORECASE)
+_ATTRIBUTION_RE = re.compile(
+    r"^(?:NIH|NLM|Source|From|See|Espa[nñ]ol|Espaol|Related|Read more|For more information|"
+    r"Learn more|Summary|Also called|Updated|Reviewed|Copyright)\b",
+    re.IGNORECASE,
+)
+
+# A sentence opening like this leans on the one before it; alone it reads as a non sequitur.
+_DEPENDENT_OPENING_RE = re.compile(
+    r"^(?:this|these|that|those|it|its|they|their|such|however|also|but|and|or|so|thus|"
+    r"therefore|then|in addition|additionally|for example|for instance|other|another|both|"
+    r"either|neither|here|there)\b",
+    re.IGNORECASE,
+)
+
+MIN_WORDS = 6
+MAX_WORDS = 38
+TARGET_WORDS = 20
+
+
+def stem(word: str) -> str:
+    """A light suffix-stripping stem, good enough to match "treatments" with "treated"."""
+    word = word.lower().replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) <= 4 or word.isdigit():
+        return word
+    for suffix, replacement in _STEM_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            return word[: -len(suffix)] + replacement
+    return word
+
+
+_GENERIC_STEMS = frozenset(stem(w) for w in GENERIC_WORDS)
+
+
+def content_terms(text: str) -> list[str]:
+    """The stems of the words of `text` that carry meaning (no stopwords, no 1-2 letter words).
+
+    Numbers are kept when they have 2+ characters (ages, readings); order is preserved and
+    repeats are removed.
+    """
+    seen: dict[str, None] = {}
+    for word in words(text):
+        lowered = word.lower().replace("’", "'")
+        if lowered in STOPWORDS or len(lowered) <= 2:
+            continue
+        seen.setdefault(stem(lowered), None)
+    return list(seen)
+
+
+def term_weight(term: str) -> float:
+    """How much a query term counts when measuring coverage."""
+    if term.isdigit():
+        return 0.3
+    if term in _GENERIC_STEMS:
+        return 0.3
+    return 1.0
+
+
+def coverage(query_terms: Sequence[str], text_terms: Iterable[str]) -> float:
+    """Weighted share of `query_terms` present in `text_terms` (0..1)."""
+    if not query_terms:
+        return 0.0
+    present = set(text_terms)
+    total = sum(term_weight(t) for t in query_terms)
+    found = sum(term_weight(t) for t in query_terms if t in present)
+    return found / total if total else 0.0
+
+
+def topical_terms(terms: Iterable[str]) -> list[str]:
+    """The terms that name a topic (not generic question words, not numbers)."""
+    return [t for t in terms if term_weight(t) >= 1.0]
+
+
+# ------------------------------------------------------------------------------ the contract
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One sentence of an answer and the passages (indexes into the composer's input) it is from."""
+
+    text: str
+    sources: tuple[int, ...]
+
+
+@dataclass
+class Composition:
+    """What a composer produced: statements in reading order, each tied to its passages."""
+
+    statements: list[Statement]
+    composer: str  # "extractive" or "llm"
+    meta: dict = field(default_factory=dict)
+
+
+class Composer(Protocol):
+    def compose(
+        self,
+        *,
+        question: str,
+        query: str,
+        passages: Sequence[Passage],
+        conditions: Sequence[str] = (),
+    ) -> Composition:
+        """Compose an answer to `question` from `passages` only.
+
+        `query` is the personalised search query (the question with "my condition" resolved to
+        the patient's condition names); `conditions` the patient's condition names, the only
+        part of the record a composer ever sees.
+        """
+        ...
+
+
+# ------------------------------------------------------------------------------ extractive
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    text: str
+    passage: int
+    position: int
+    terms: frozenset[str]
+    coverage: float
+    score: float
+
+
+def clean_sentence(text: str) -> str:
+    """Strip a leading "Heading : " label (A.D.A.M. and MedlinePlus use them) and extra spaces."""
+    text = _HEADING_PREFIX_RE.sub("", text.strip())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def is_quotable(text: str) -> bool:
+    """A sentence a patient can read on its own: full prose, plain length, no links or labels."""
+    n_words = len(words(text))
+    if not MIN_WORDS <= n_words <= MAX_WORDS:
+        return False
+    if not text[:1].isupper() and not text[:1].isdigit():
+        return False  # a piece cut from the middle of a sentence
+    if text.endswith(("?", ":")) or _LINK_RE.search(text) or _ATTRIBUTION_RE.match(text):
+        return False
+    if text.count("(") != text.count(")") or text.count('"') % 2:
+        return False
+    return sentence_problem(text) is None
+
+
+class ExtractiveComposer:
+    """Picks 2-4 sentences of the top passages; see the module docstring."""
+
+    name = "extractive"
+
+    def __init__(
+        self,
+        *,
+        max_passages: int = 3,
+        max_sentences: int = 4,
+        min_sentences: int = 2,
+        max_words: int = 90,
+        max_per_passage: int = 3,
+    ) -> None:
+        self.max_passages = max_passages
+        self.max_sentences = max_sentences
+        self.min_sentences = min_sentences
+        self.max_words = max_words
+        self.max_per_passage = max_per_passage
+
+    def _candidates(self, query_terms: Sequence[str], passages: Sequence[Passage]):
+        topical = set(topical_terms(query_terms))
+        for rank, passage in enumerate(passages[: self.max_passages]):
+            rank_factor = 1.0 / (1.0 + 0.35 * rank)
+            prose_seen = 0
+            for sentence in split_sentences(passage.text):
+                if sentence.is_fragment:
+                    continue
+                prose_seen += 1
+                text = clean_sentence(sentence.text)
+                if not is_quotable(text):
+                    continue
+                terms = frozenset(content_terms(text))
+                if topical and not topical & terms:
+                    continue  # says nothing about what was asked
+                cov = coverage(query_terms, terms)
+                n_words = len(words(text))
+                score = cov * rank_factor
+                if prose_seen == 1:
+                    score += 0.12 * rank_factor  # the opening sentence usually defines the topic
+                score -= 0.006 * max(0, n_words - TARGET_WORDS)
+                score -= 0.015 * max(0.0, flesch_kincaid_grade(text) - 9.0)
+                if _DEPENDENT_OPENING_RE.match(text):
+                    score -= 0.6
+                yield _Candidate(text, rank, sentence.position, terms, cov, score)
+
+    def compose(
+        self,
+        *,
+        question: str,
+        query: str,
+        passages: Sequence[Passage],
+        conditions: Sequence[str] = (),
+    ) -> Composition:
+        query_terms = content_terms(query or question)
+        candidates = sorted(
+            self._candidates(query_terms, passages), key=lambda c: c.score, reverse=True
+        )
+        chosen: list[_Candidate] = []
+        per_passage: dict[int, int] = {}
+        total_words = 0
+        best = candidates[0].score if candidates else 0.0
+        for cand in candidates:
+            if len(chosen) >= self.max_sentences:
+                break
+            if not chosen and cand.coverage <= 0:
+                break  # nothing here speaks to the question: let the caller abstain
+            if len(chosen) >= self.min_sentences and cand.score < 0.5 * best:
+                break
+            if cand.score <= 0 and len(chosen) >= 1:
+                break
+            if per_passage.get(cand.passage, 0) >= self.max_per_passage:
+                continue
+            if any(_similar(cand.terms, other.terms) for other in chosen):
+                continue
+            n_words = len(words(cand.text))
+            if chosen and total_words + n_words > self.max_words:
+                continue
+            chosen.append(cand)
+            per_passage[cand.passage] = per_passage.get(cand.passage, 0) + 1
+            total_words += n_words
+        chosen.sort(key=lambda c: (c.passage, c.position))
+        statements = [Statement(text=c.text, sources=(c.passage,)) for c in chosen]
+        return Composition(
+            statements=statements,
+            composer=self.name,
+            meta={
+                "best_sentence_coverage": round(max((c.coverage for c in chosen), default=0.0), 3),
+                "candidates": len(candidates),
+            },
+        )
+
+
+def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
+    if not a or not b:
+        return False
+    return len(a & b) / len(a | b) > 0.5

@@ -1,0 +1,100 @@
+"""The extractive composer: a few sentences of the approved passages, never words of its own."""
+
+from __future__ import annotations
+
+import pytest
+from answer_fakes import FakeRetriever, corpus_passages, passage
+
+from assistant.compose import ExtractiveComposer, content_terms, coverage, stem
+from assistant.readability import flesch_kincaid_grade, words
+from assistant.safety import sentence_problem
+
+QUESTIONS = [
+    "what is high blood pressure?",
+    "how is gout treated?",
+    "what causes asthma?",
+    "should I get a flu shot every year?",
+    "what is osteoarthritis?",
+    "how can I lower my high blood pressure?",
+]
+
+
+@pytest.fixture(scope="module")
+def retriever():
+    return FakeRetriever(corpus_passages())
+
+
+def _compose(retriever, question):
+    found = retriever.search(question, k=8)
+    return found, ExtractiveComposer().compose(question=question, query=question, passages=found)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_every_sentence_is_quoted_from_the_passage_it_cites(retriever, question):
+    found, composition = _compose(retriever, question)
+    assert 2 <= len(composition.statements) <= 4
+    for statement in composition.statements:
+        (source,) = statement.sources
+        normalised = " ".join(found[source].text.split())
+        assert statement.text in normalised
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_answers_stay_short_and_readable(retriever, question):
+    _, composition = _compose(retriever, question)
+    text = " ".join(s.text for s in composition.statements)
+    assert len(words(text)) <= 100
+    assert flesch_kincaid_grade(text) <= 10
+
+
+def test_sentences_speak_to_the_question(retriever):
+    _, composition = _compose(retriever, "how is gout treated?")
+    assert all("gout" in s.text.lower() for s in composition.statements)
+
+
+def test_sentences_come_in_reading_order(retriever):
+    found, composition = _compose(retriever, "what is high blood pressure?")
+    positions = []
+    for statement in composition.statements:
+        (source,) = statement.sources
+        positions.append((source, " ".join(found[source].text.split()).index(statement.text)))
+    assert positions == sorted(positions)
+
+
+def test_headings_and_list_fragments_are_never_quoted():
+    hbp = passage("MPlusHealthTopics_0000471_Sec1")
+    composition = ExtractiveComposer().compose(
+        question="blood pressure reading", query="blood pressure reading numbers", passages=[hbp]
+    )
+    texts = [s.text for s in composition.statements]
+    assert texts
+    assert "140/90 or higher is high blood pressure" not in texts
+    assert all(t.endswith((".", "!")) for t in texts)
+
+
+def test_a_dosing_sentence_in_a_passage_is_never_picked():
+    # "It is important to take 0.4 mg of folic acid every day ..." matches this question best.
+    pregnancy = passage("MPlusHealthTopics_0000738_Sec1")
+    assert "0.4 mg" in pregnancy.text
+    composition = ExtractiveComposer().compose(
+        question="How much folic acid should I take every day before pregnancy?",
+        query="How much folic acid should I take every day before pregnancy?",
+        passages=[pregnancy],
+    )
+    assert composition.statements
+    assert all("mg" not in s.text for s in composition.statements)
+    assert all(sentence_problem(s.text) is None for s in composition.statements)
+
+
+def test_nothing_is_composed_when_no_sentence_is_about_the_question(retriever):
+    found = retriever.search("best pizza in town", k=8)
+    composition = ExtractiveComposer().compose(
+        question="what's the best pizza in town?", query="best pizza in town", passages=found
+    )
+    assert composition.statements == []
+
+
+def test_word_matching_ignores_endings_and_function_words():
+    assert stem("treatments") == stem("treatment")
+    assert content_terms("What are the treatments for my asthma?") == ["treatment", "asthma"]
+    assert coverage(["asthma", "treatment"], ["asthma"]) == pytest.approx(0.5)
