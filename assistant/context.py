@@ -1,7 +1,9 @@
 """The patient's record as plain data for the answer pipeline (which never touches the ORM).
 
 Only what personalises an answer goes in: age, sex and the active parts of the record. The name
-stays out on purpose: the pipeline (and an optional external LLM) has no need to know who this is.
+stays out on purpose: the pipeline (and an optional external LLM) has no need to know who this is;
+the identifying strings are passed only as `private_terms`, so they can be scrubbed from anything
+sent to an external model.
 """
 
 from __future__ import annotations
@@ -76,4 +78,18 @@ def patient_context(patient: Patient) -> PatientContext:
         care_plans=care_plans,
         allergies=allergies,
         preventive=preventive_for(patient),
+        private_terms=private_terms(patient),
     )
+
+
+def private_terms(patient: Patient) -> list[str]:
+    """Strings that identify the patient, kept out of anything sent to an external model."""
+    terms = [patient.given_name, patient.family_name, patient.full_name, patient.mrn, patient.phone]
+    if patient.birth_date:
+        b = patient.birth_date
+        terms += [
+            b.isoformat(),
+            f"{b.month}/{b.day}/{b.year}",
+            f"{b.month:02d}/{b.day:02d}/{b.year}",
+        ]
+    return _unique(t for t in terms if t and len(t.strip()) > 1)

@@ -59,6 +59,7 @@ def citation_to_dict(raw: dict[str, Any]) -> dict[str, Any]:
         "source_name": source_name(source),
         "url": safe_url(str(raw.get("url", ""))),
         "text": raw.get("text", ""),
+        "kind": raw.get("kind", "section"),
         "excerpt": excerpt(str(raw.get("text", ""))),
     }
 

@@ -315,6 +315,7 @@ def _citation_json(citation) -> dict[str, Any]:
         "source": get("source", "") or "",
         "url": get("url", "") or "",
         "text": get("text", "") or "",
+        "kind": get("kind", "section") or "section",
     }
 
 
