@@ -111,6 +111,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@example.org")
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (one file per message).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -142,7 +144,17 @@ CELERY_TASK_ACKS_LATE = True  # a task lost with its worker is redelivered, not 
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}  # filled by the apps (see assistant/apps.py)
+# The nurse-inbox SLA job: re-alerts overdue escalations (idempotent, works from the database).
+ESCALATION_SLA_CHECK_SECONDS = env.float("ESCALATION_SLA_CHECK_SECONDS", default=60.0)
+CELERY_IMPORTS = ["assistant.inbox_tasks"]
+CELERY_BEAT_SCHEDULE: dict = {
+    "escalations-check-overdue": {
+        "task": "assistant.inbox_tasks.escalations_check_overdue",
+        "schedule": ESCALATION_SLA_CHECK_SECONDS,
+        # A run queued while no worker was up is stale by the next one: the next run catches up.
+        "options": {"expires": max(ESCALATION_SLA_CHECK_SECONDS, 30.0)},
+    },
+}
 
 # --- Knowledge base index ----------------------------------------------------------------------
 KNOWLEDGE_INDEX_DIR = Path(env.str("KNOWLEDGE_INDEX_DIR", default=str(VAR_DIR / "index")))

@@ -1,0 +1,188 @@
+"""A reply drafted for the nurse: the assistant's approved content, in a nurse's voice.
+
+The patient's answer pipeline stops at its escalation gate (an escalated message gets safety
+instructions, never content), but the nurse answering that same message benefits from the
+approved content on it. So the draft runs the same retrieval (knowledge.retrieval.get_retriever)
+and the same composer (assistant.compose, or the configured LLM composer) with the same
+relevance and safety checks, *without* the gate, and frames the result as a message from the
+nurse. It is only ever shown to the nurse, who edits it; nothing here sends anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import intents, safety
+from .compose import ExtractiveComposer, content_terms, coverage, topical_terms
+from .models import Escalation
+
+log = logging.getLogger(__name__)
+
+SEARCH_K = 8
+COMPOSE_PASSAGES = 4
+RELEVANCE_PASSAGES = 3
+
+
+@dataclass
+class DraftResult:
+    text: str
+    citations: list[dict[str, Any]]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _nurse_name(nurse) -> str:
+    if nurse is None:
+        return ""
+    return (getattr(nurse, "first_name", "") or str(nurse)).strip()
+
+
+def _opening(*, given_name: str, nurse_name: str) -> str:
+    hello = f"Hello {given_name}," if given_name else "Hello,"
+    me = f"this is {nurse_name} from your care team" if nurse_name else "this is your care team"
+    return f"{hello} {me}. I have read your message."
+
+
+def _safety_lines(esc: Escalation, question: str) -> list[str]:
+    """What the nurse will most likely want to repeat first for an emergency or urgent worry:
+    the instructions of the rule that fired (the same words the patient was shown)."""
+    if esc.level not in ("emergency", "urgent"):
+        return []
+    from . import escalation as escalation_rules
+
+    decision = escalation_rules.classify(question) if question else None
+    instructions = getattr(decision, "instructions", "") if decision else ""
+    if esc.level == "emergency":
+        return [instructions or "If this is happening now, call 911 or go to the nearest ED."]
+    if instructions:
+        return [f"If it gets worse before we speak: {instructions}"]
+    return []
+
+
+def _citation(n: int, passage, used: Sequence[str]) -> dict[str, Any]:
+    from .pipeline import safe_excerpt
+
+    text = " ".join(s for s in used if not safety.sentence_problem(s)) or safe_excerpt(passage.text)
+    return {
+        "n": n,
+        "section_id": passage.section_id,
+        "version": passage.version,
+        "title": passage.question,
+        "focus": passage.focus,
+        "source": passage.source,
+        "url": passage.url,
+        "text": text,
+        "kind": "section",
+    }
+
+
+def grounded_paragraph(
+    *, question: str, conditions: Sequence[str], retriever, composer=None
+) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
+    """Approved content on `question` as sentences with [n] markers, and what they cite.
+
+    Empty text when nothing approved is relevant enough (the same thresholds as the answers).
+    """
+    from .pipeline import MIN_QUESTION_COVERAGE, MIN_RETRIEVAL_SCORE
+
+    meta: dict[str, Any] = {}
+    query, used_conditions = intents.resolve_own_condition(question, conditions)
+    topics = intents.condition_topics(conditions)
+    started = time.perf_counter()
+    passages = retriever.search(query, k=SEARCH_K, topics=tuple(topics))
+    meta["retrieval_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    meta["query"] = query
+    if not passages:
+        meta["no_content"] = "no_passages"
+        return "", [], meta
+    meta["best_score"] = passages[0].score
+    query_terms = content_terms(query)
+    top_terms: set[str] = set()
+    for passage in passages[:RELEVANCE_PASSAGES]:
+        top_terms.update(content_terms(f"{passage.focus} {passage.question} {passage.text}"))
+    cov = coverage(query_terms, top_terms)
+    meta["question_coverage"] = round(cov, 3)
+    if (
+        passages[0].score < MIN_RETRIEVAL_SCORE
+        or not set(topical_terms(query_terms)) & top_terms
+        or cov < MIN_QUESTION_COVERAGE
+    ):
+        meta["no_content"] = "not_relevant"
+        return "", [], meta
+    pool = list(passages[:COMPOSE_PASSAGES])
+    chosen = composer or ExtractiveComposer()
+    try:
+        composition = chosen.compose(
+            question=question,
+            query=query,
+            passages=pool,
+            conditions=used_conditions or topics,
+        )
+    except Exception as exc:  # a model outage falls back to the offline composer
+        log.warning("draft composer failed, using the extractive one: %s", exc)
+        composition = ExtractiveComposer().compose(
+            question=question, query=query, passages=pool, conditions=used_conditions or topics
+        )
+        meta["composer_error"] = type(exc).__name__
+    meta["composer"] = composition.composer
+    checked = safety.filter_sentences(s.text for s in composition.statements)
+    removed = {r.sentence for r in checked.removed}
+    numbers: dict[int, int] = {}
+    used: dict[int, list[str]] = {}
+    parts: list[str] = []
+    for statement in composition.statements:
+        if statement.text in removed:
+            continue
+        markers = []
+        for index in statement.sources:
+            if 0 <= index < len(pool):
+                numbers.setdefault(index, len(numbers) + 1)
+                used.setdefault(index, []).append(statement.text)
+                markers.append(f"[{numbers[index]}]")
+        parts.append(f"{statement.text} {''.join(markers)}".strip())
+    citations = [
+        _citation(n, pool[index], used.get(index, ()))
+        for index, n in sorted(numbers.items(), key=lambda item: item[1])
+    ]
+    meta["cited_sections"] = [f"{c['section_id']}@{c['version']}" for c in citations]
+    return " ".join(parts), citations, meta
+
+
+def compose_draft(
+    *, escalation: Escalation, question: str, nurse=None, retriever=None, composer=None
+) -> DraftResult:
+    """The whole draft: greeting, the rule's safety instructions for emergencies and urgent
+    worries, the approved content with citations, and a closing signed by the nurse."""
+    from .context import patient_context
+
+    patient = escalation.conversation.patient
+    if retriever is None:
+        from knowledge.retrieval import get_retriever
+
+        retriever = get_retriever()
+    if composer is None:
+        from .services import composer_from_settings
+
+        composer = composer_from_settings()
+    context = patient_context(patient)
+    body, citations, meta = ("", [], {"no_content": "no_question"})
+    if question:
+        body, citations, meta = grounded_paragraph(
+            question=question,
+            conditions=list(context.conditions),
+            retriever=retriever,
+            composer=composer,
+        )
+    nurse_name = _nurse_name(nurse)
+    paragraphs = [_opening(given_name=patient.given_name, nurse_name=nurse_name)]
+    paragraphs.extend(_safety_lines(escalation, question))
+    if body:
+        paragraphs.append(body)
+    paragraphs.append("Please reply here if anything changes or you have more questions.")
+    if nurse_name:
+        paragraphs.append(f"— {nurse_name}")
+    meta["level"] = escalation.level
+    return DraftResult(text="\n\n".join(paragraphs), citations=citations, meta=meta)
