@@ -1,8 +1,177 @@
+"""The nurse inbox websocket (ws/inbox/): the live queue, alerts and open-thread updates.
+
+Nurses only. On connect the page gets a full snapshot from the database, so a missed event (the
+channel layer delivers at most once) costs nothing beyond the reconnect. Events only say *what*
+changed; the consumer reloads it from the database and applies access rules before pushing.
+
+Client -> server:
+  {"type": "queue"}                          resend the snapshot
+  {"type": "watch", "escalation_id": N}      also follow that thread's conversation (thread page)
+  {"type": "alerts.read", "ids": [..]}       dismiss in-app alerts
+Server -> client:
+  {"type": "queue", "escalations": [...], "alerts": [...]}
+  {"type": "escalation", "escalation": {...}}   one escalation changed (also when resolved)
+  {"type": "alerts", "alerts": [...]}           the user's unread alerts changed
+  {"type": "watching", "escalation_id": N}
+  {"type": "message", "message": {...}}         a new message in a watched thread
+  {"type": "error", "code": ..., "detail": ...}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from . import events
+from . import inbox_selectors as sel
+from . import inbox_services as svc
+
+CLOSE_FORBIDDEN = 4403
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
-    """Placeholder until the nurse inbox lands."""
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        self.watched: dict[int, int] = {}  # conversation id -> escalation id
+        if not await database_sync_to_async(sel.can_work_queue)(self.user):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.channel_layer.group_add(events.INBOX_GROUP, self.channel_name)
+        await self.accept()
+        await self.send_json(await self._snapshot())
 
-    async def connect(self):
-        await self.close()
+    async def disconnect(self, code: int) -> None:
+        if self.channel_layer is None:
+            return
+        await self.channel_layer.group_discard(events.INBOX_GROUP, self.channel_name)
+        for conversation_id in list(getattr(self, "watched", {})):
+            await self.channel_layer.group_discard(
+                events.conversation_group(conversation_id), self.channel_name
+            )
+
+    # --- from the browser ---------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        if bytes_data is not None:
+            await self._error("binary", "Send JSON text frames.")
+            return
+        await super().receive(text_data=text_data, **kwargs)
+
+    async def decode_json(self, text_data):
+        import json
+
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return {"type": "__bad_json__"}
+
+    async def receive_json(self, content: Any, **kwargs) -> None:
+        if not isinstance(content, dict):
+            await self._error("bad_type", "Expected an object.")
+            return
+        kind = content.get("type")
+        if kind == "__bad_json__":
+            await self._error("bad_json", "That was not JSON.")
+        elif kind == "queue":
+            await self.send_json(await self._snapshot())
+        elif kind == "watch":
+            await self._watch(content.get("escalation_id"))
+        elif kind == "alerts.read":
+            ids = [i for i in content.get("ids") or [] if isinstance(i, int)]
+            await database_sync_to_async(svc.alerts_mark_read)(user=self.user, alert_ids=ids)
+            await self.send_json({"type": "alerts", "alerts": await self._alerts()})
+        else:
+            await self._error("bad_type", "Unknown message type.")
+
+    async def _watch(self, escalation_id: Any) -> None:
+        if not isinstance(escalation_id, int):
+            await self._error("bad_request", "escalation_id must be a number.")
+            return
+        esc = await database_sync_to_async(sel.escalation_for_queue_user)(
+            user=self.user, escalation_id=escalation_id
+        )
+        if esc is None:
+            await self._error("not_found", "No such escalation.")
+            return
+        self.watched[esc.conversation_id] = esc.pk
+        await self.channel_layer.group_add(
+            events.conversation_group(esc.conversation_id), self.channel_name
+        )
+        await self.send_json({"type": "watching", "escalation_id": esc.pk})
+
+    # --- from the channel layer ---------------------------------------------------------------
+
+    async def inbox_changed(self, event: dict) -> None:
+        data = await self._escalation_dict(event.get("escalation_id"))
+        if data is not None:
+            await self.send_json({"type": "escalation", "escalation": data})
+
+    async def inbox_alert(self, event: dict) -> None:
+        if getattr(self.user, "pk", None) in (event.get("recipient_ids") or []):
+            await self.send_json({"type": "alerts", "alerts": await self._alerts()})
+
+    async def chat_handoff(self, event: dict) -> None:
+        # The inbox group already carries the same change; only a watched thread needs it here,
+        # and it arrives through the conversation group.
+        data = await self._escalation_dict(event.get("escalation_id"))
+        if data is not None and data["id"] in self.watched.values():
+            await self.send_json({"type": "escalation", "escalation": data, "thread": True})
+
+    async def chat_message(self, event: dict) -> None:
+        message_id = event.get("message_id")
+        for conversation_id in self.watched:
+            data = await self._message_dict(message_id, conversation_id)
+            if data is not None:
+                await self.send_json({"type": "message", "message": data})
+                return
+
+    async def chat_thinking(self, event: dict) -> None:
+        """The patient's chat shows "thinking"; nurses don't need it."""
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    async def _error(self, code: str, detail: str) -> None:
+        await self.send_json({"type": "error", "code": code, "detail": detail})
+
+    @database_sync_to_async
+    def _snapshot(self) -> dict:
+        from django.utils import timezone
+
+        now = timezone.now()
+        return {
+            "type": "queue",
+            "escalations": [
+                sel.escalation_to_inbox_dict(e, now=now)
+                for e in sel.escalations_open_for_queue(user=self.user)
+            ],
+            "alerts": [sel.alert_to_dict(a) for a in sel.alerts_unread_for_user(user=self.user)],
+        }
+
+    @database_sync_to_async
+    def _alerts(self) -> list[dict]:
+        return [sel.alert_to_dict(a) for a in sel.alerts_unread_for_user(user=self.user)]
+
+    @database_sync_to_async
+    def _escalation_dict(self, escalation_id: Any) -> dict | None:
+        if not isinstance(escalation_id, int):
+            return None
+        esc = sel.escalation_for_queue_user(user=self.user, escalation_id=escalation_id)
+        return sel.escalation_to_inbox_dict(esc) if esc is not None else None
+
+    @database_sync_to_async
+    def _message_dict(self, message_id: Any, conversation_id: int) -> dict | None:
+        from .serializers import message_to_dict
+
+        if not isinstance(message_id, int):
+            return None
+        message = sel.message_for_watcher(
+            user=self.user, message_id=message_id, conversation_id=conversation_id
+        )
+        if message is None:
+            return None
+        data = message_to_dict(message)
+        data["role_label"] = message.get_role_display()
+        data["kind_label"] = message.get_kind_display()
+        return data
