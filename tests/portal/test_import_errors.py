@@ -89,7 +89,10 @@ def test_a_broken_reimport_keeps_the_previous_good_record(tmp_path):
     [
         (b"", "the file is empty"),
         (b'{"resourceType": "Patient", "id": "x"}', "not a valid FHIR R4 Bundle"),
-        (b'{"resourceType": "Bundle", "type": "transaction", "entry": []}', "the bundle holds no Patient"),
+        (
+            b'{"resourceType": "Bundle", "type": "transaction", "entry": []}',
+            "the bundle holds no Patient",
+        ),
     ],
 )
 def test_files_that_are_not_patient_bundles_say_why(tmp_path, content, reason):
