@@ -1,0 +1,332 @@
+"""Preventive care for a patient in the database: their facts, their results, the panel.
+
+The engine (knowledge/preventive.py) is pure; this module feeds it from the portal's records and
+only ever with the rules in force (the approved version of each rule). Drafts and rules in review
+change nobody's results until a content admin approves them.
+
+Calendar days: the database keeps instants (UTC). A shot given at 00:30 local time belongs to
+that local day, so every instant is turned into a day in the portal's time zone
+(settings.TIME_ZONE, like every date the portal shows). Intervals are counted in those days.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from knowledge.preventive import (
+    SMOKING_STATUS_LOINC,
+    PatientFacts,
+    RecordEntry,
+    Rule,
+    RuleResult,
+    Status,
+    evaluate,
+)
+from knowledge.selectors import approved_rules
+from portal.models import Condition, Immunization, Observation, Patient, Procedure
+
+log = logging.getLogger(__name__)
+
+PANEL_TEMPLATE = "assistant/preventive/_panel.html"
+
+# Only records of things that actually happened count towards prevention.
+DONE_IMMUNIZATION = ("completed",)
+DONE_PROCEDURE = ("completed",)
+DONE_OBSERVATION = ("final", "amended", "corrected")
+# A condition stops counting when resolved; refuted or mistaken diagnoses never count.
+INACTIVE_CONDITION = frozenset({"resolved", "inactive", "remission"})
+NOT_A_DIAGNOSIS = ("refuted", "entered-in-error")
+
+STATUS_LABELS = {
+    Status.OVERDUE: "Overdue",
+    Status.DUE: "Due now",
+    Status.UP_TO_DATE: "Up to date",
+}
+# Which kinds of approved sections explain a preventive item best, in order (as in the chat).
+EDUCATION_QTYPES = ("prevention", "information", "exams and tests", "treatment")
+# Search results are cached by topic; whether each is still approved is checked on every render.
+EDUCATION_CACHE_SECONDS = 600
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def local_day(value: datetime | None) -> date | None:
+    """The calendar day of an instant in the portal's time zone."""
+    if value is None:
+        return None
+    return timezone.localdate(value) if timezone.is_aware(value) else value.date()
+
+
+def rule_codes(rules: Iterable[Rule]) -> set[str]:
+    """Every code the rules may count, plus the smoking status: what facts need to hold."""
+    codes = {SMOKING_STATUS_LOINC}
+    for rule in rules:
+        codes.update(code.code for code in rule.satisfied_by)
+    return codes
+
+
+def patient_facts(
+    patient: Patient, *, on: date | None = None, only_codes: Collection[str] | None = None
+) -> PatientFacts:
+    """What the preventive engine needs to know about `patient`, read from the database.
+
+    Four queries, whatever the size of the record. `on` (default today) only decides whether a
+    death or a condition already counts; entries after it are kept (the engine ignores them).
+    `only_codes` restricts the immunizations, procedures and observations read to those codes
+    (pass :func:`rule_codes` of the rules to evaluate: a record holds thousands of observations
+    that no rule counts). Conditions are always read in full: rules also exclude by condition.
+    """
+    on = on or timezone.localdate()
+    death = local_day(patient.deceased_at)
+    return PatientFacts(
+        birth_date=patient.birth_date,
+        sex=patient.gender or None,
+        deceased=death is not None and death <= on,
+        active=patient.active,
+        conditions=_conditions(patient, on=on),
+        entries=_entries(patient, only_codes=only_codes),
+    )
+
+
+def _conditions(patient: Patient, *, on: date) -> list[tuple[str, str, str]]:
+    rows = (
+        Condition.objects.filter(patient=patient)
+        .exclude(verification_status__in=NOT_A_DIAGNOSIS)
+        .values_list("system", "code", "display", "clinical_status", "onset", "abated")
+    )
+    conditions = []
+    for system, code, display, status, onset, abated in rows:
+        onset_day, abated_day = local_day(onset), local_day(abated)
+        if onset_day is not None and onset_day > on:
+            continue  # not yet diagnosed on that day
+        if abated_day is not None and abated_day <= on:
+            continue
+        if abated_day is None and status in INACTIVE_CONDITION:
+            continue  # resolved without a date: resolved now
+        conditions.append((system, code, display))
+    return conditions
+
+
+def _entries(patient: Patient, *, only_codes: Collection[str] | None) -> list[RecordEntry]:
+    sources: tuple[tuple[str, Any, str, tuple[str, ...]], ...] = (
+        ("immunization", Immunization, "occurred", DONE_IMMUNIZATION),
+        ("procedure", Procedure, "performed", DONE_PROCEDURE),
+        ("observation", Observation, "effective", DONE_OBSERVATION),
+    )
+    entries: list[RecordEntry] = []
+    for kind, model, when_field, done in sources:
+        rows = model.objects.filter(patient=patient, status__in=done).exclude(
+            **{f"{when_field}__isnull": True}
+        )
+        if only_codes is not None:
+            rows = rows.filter(code__in=list(only_codes))
+        if model is Observation:
+            values = rows.values_list(
+                "system", "code", "display", when_field, "value_code", "value_text"
+            )
+        else:
+            values = (
+                (system, code, display, when, "", "")
+                for system, code, display, when in rows.values_list(
+                    "system", "code", "display", when_field
+                )
+            )
+        for system, code, display, when, value_code, value_text in values:
+            entries.append(
+                RecordEntry(
+                    kind=kind,
+                    system=system,
+                    code=code,
+                    display=display,
+                    date=local_day(when),
+                    # The smoking status is coded: the code decides, its words are shown.
+                    value=value_code or value_text or None,
+                    value_display=value_text or None,
+                )
+            )
+    return entries
+
+
+# --------------------------------------------------------------------------- results
+
+
+def results_apply(patient: Patient) -> bool:
+    """A portal sends nothing to a patient who has died or whose record is closed."""
+    return patient.deceased_at is None and patient.active and patient.birth_date is not None
+
+
+def preventive_results(
+    patient: Patient, *, on: date | None = None, rules: Sequence[Rule] | None = None
+) -> list[RuleResult] | None:
+    """The patient's preventive-care results under the approved rules, most urgent first.
+
+    None for a deceased or inactive patient (and a record without a birth date): nothing is
+    recommended to them. `rules` is for the admin's "try a patient" page, which compares drafts
+    with what is in force; everything patients and nurses see uses the approved rules.
+    """
+    if not results_apply(patient):
+        return None
+    on = on or timezone.localdate()
+    if on < patient.birth_date:
+        return None
+    rules = list(approved_rules() if rules is None else rules)
+    facts = patient_facts(patient, on=on, only_codes=rule_codes(rules))
+    return evaluate(facts=facts, rules=rules, on=on)
+
+
+# --------------------------------------------------------------------------- education links
+
+
+@dataclass(frozen=True)
+class EducationLink:
+    """An approved section about a rule's topic: shown as its question, linking to its source."""
+
+    section_id: str
+    version: int
+    question: str
+    url: str
+    source: str
+    focus: str
+
+
+def _related_search(rule: Rule, retriever: Any) -> EducationLink | None:
+    # The same choice as the chat's preventive answers, so both point to the same content.
+    from assistant.record_answers import related_passage
+
+    passage = related_passage(
+        retriever,
+        query=rule.topic_query,
+        about=f"{rule.topic_query} {rule.item} {rule.title}",
+        prefer_qtypes=EDUCATION_QTYPES,
+    )
+    if passage is None or not passage.url:
+        return None
+    return EducationLink(
+        section_id=passage.section_id,
+        version=passage.version,
+        question=passage.question,
+        url=passage.url,
+        source=passage.source,
+        focus=passage.focus,
+    )
+
+
+def _default_retriever() -> Any:
+    from knowledge.retrieval import get_retriever
+
+    return get_retriever()
+
+
+def education_links(rules: Sequence[Rule], *, retriever: Any = None) -> dict[str, EducationLink]:
+    """The best approved section for each rule's topic, by rule key (rules with none left out).
+
+    Searches are cached per topic for a few minutes; whether a section version is still approved
+    is checked in one query on every call, so retired content is never linked. A knowledge base
+    that is unavailable costs the links, never the panel.
+    """
+    found: dict[str, EducationLink] = {}
+    for rule in rules:
+        cache_key = (
+            "preventive-education:"
+            + hashlib.sha256(f"{rule.topic_query}|{rule.item}|{rule.title}".encode()).hexdigest()
+        )
+        link = cache.get(cache_key, default=False)
+        if link is False:
+            try:
+                retriever = retriever or _default_retriever()
+                link = _related_search(rule, retriever)
+            except Exception:
+                log.warning("education search failed for rule %s", rule.key, exc_info=True)
+                continue  # not cached: the next page view tries again
+            cache.set(cache_key, link, EDUCATION_CACHE_SECONDS)
+        if link is not None:
+            found[rule.key] = link
+    return _still_approved(found)
+
+
+def _still_approved(links: dict[str, EducationLink]) -> dict[str, EducationLink]:
+    if not links:
+        return {}
+    from django.db.models import Q
+
+    from knowledge.models import ReviewState, SectionVersion
+
+    wanted = Q()
+    for link in links.values():
+        wanted |= Q(section__external_id=link.section_id, number=link.version)
+    approved = set(
+        SectionVersion.objects.filter(wanted, state=ReviewState.APPROVED).values_list(
+            "section__external_id", "number"
+        )
+    )
+    return {key: link for key, link in links.items() if (link.section_id, link.version) in approved}
+
+
+# --------------------------------------------------------------------------- the panel
+
+
+def _item(result: RuleResult, education: EducationLink | None) -> dict[str, Any]:
+    rule = result.rule
+    return {
+        "key": rule.key,
+        "title": rule.title,
+        "kind": rule.kind.value,
+        "status": result.status.value,
+        "status_label": STATUS_LABELS.get(result.status, ""),
+        "reason": result.reason,
+        "explanation": rule.explanation,
+        "last_done": result.last_done,
+        "due_since": result.due_since,
+        "up_to_date_until": result.up_to_date_until,
+        "source_name": rule.source.name,
+        "source_url": rule.source.url,
+        "education": education,
+    }
+
+
+def preventive_panel_context(
+    patient: Patient,
+    *,
+    on: date | None = None,
+    audience: str = "patient",
+    retriever: Any = None,
+) -> dict[str, Any] | None:
+    """What the preventive-care panel shows, or None when it shows nothing (deceased patient).
+
+    Keys: `todo` (overdue, then due), `done` (up to date), each a list of item dicts (title,
+    status, status_label, reason, last_done, due_since, up_to_date_until, explanation,
+    source_name, source_url, education); `on`; `audience` ("patient" or "staff": the wording of
+    the headings). Items that do not apply to the patient are left out.
+    """
+    on = on or timezone.localdate()
+    results = preventive_results(patient, on=on)
+    if results is None:
+        return None
+    shown = [r for r in results if r.status != Status.NOT_APPLICABLE]
+    links = education_links([r.rule for r in shown], retriever=retriever)
+    items = [_item(r, links.get(r.rule.key)) for r in shown]
+    return {
+        "on": on,
+        "audience": audience,
+        "todo": [i for i in items if i["status"] in (Status.OVERDUE, Status.DUE)],
+        "done": [i for i in items if i["status"] == Status.UP_TO_DATE],
+        "rules_in_force": len(results),
+    }
+
+
+def preventive_panel(request, patient: Patient) -> str | None:
+    """The "Preventive care" panel of My health (registered in settings.MY_HEALTH_PANELS)."""
+    context = preventive_panel_context(patient)
+    if context is None:
+        return None
+    return render_to_string(PANEL_TEMPLATE, {"preventive": context}, request=request)
