@@ -68,7 +68,6 @@ def index_doc_for(version: SectionVersion) -> IndexDoc:
     from .index import IndexDoc  # the index pulls in Chroma: load it only when indexing
 
     article = version.section.article
-    topics = tuple(dict.fromkeys(t for t in (article.focus, *article.synonyms) if t))
     return IndexDoc(
         section_id=version.section.external_id,
         version=version.number,
@@ -78,7 +77,7 @@ def index_doc_for(version: SectionVersion) -> IndexDoc:
         text=version.text,
         source=article.source,
         url=article.url,
-        topics=topics,
+        topics=tuple(article.synonyms),
     )
 
 

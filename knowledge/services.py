@@ -16,6 +16,7 @@ a Celery task (knowledge.tasks), one task per request or bulk action.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -197,11 +198,29 @@ def _send_index_task(section_ids: set[str]) -> None:
     transaction.on_commit(send)
 
 
+_indexes: dict[tuple[str, str | None, int], Any] = {}
+_indexes_lock = threading.Lock()
+
+
+def get_index():
+    """The process-wide KnowledgeIndex of the configured folder (or Chroma server): opening one
+    per task would reload the collections and the embedding model every time."""
+    from .index import KnowledgeIndex
+
+    key = (
+        str(settings.KNOWLEDGE_INDEX_DIR),
+        getattr(settings, "CHROMA_HOST", None),
+        int(getattr(settings, "CHROMA_PORT", 8000)),
+    )
+    with _indexes_lock:
+        if key not in _indexes:
+            _indexes[key] = KnowledgeIndex.from_settings()
+        return _indexes[key]
+
+
 def index_sync(*, section_ids: Iterable[str]) -> dict[str, int]:
     """Make the index agree with the database for these sections: their current approved
     version in, anything else out. Safe to repeat and to run late (it reads the state then)."""
-    from .index import get_index
-
     ids = set(section_ids)
     docs = list(selectors.index_docs(section_ids=ids))
     index = get_index()
@@ -215,8 +234,6 @@ def index_sync(*, section_ids: Iterable[str]) -> dict[str, int]:
 
 def index_rebuild() -> dict[str, int]:
     """Rebuild the whole index from the database (the source of truth)."""
-    from .index import get_index
-
     docs = list(selectors.index_docs())
     get_index().rebuild(docs)
     return {"indexed": len(docs)}
@@ -225,8 +242,6 @@ def index_rebuild() -> dict[str, int]:
 def index_reconcile() -> dict[str, int]:
     """Bring the index in line with the database by changing only what differs (cheap when
     little changed, e.g. right after an import that already indexed its sections)."""
-    from .index import get_index
-
     index = get_index()
     indexed = dict(index.section_versions())
     wanted = dict(selectors.approved_version_set())
