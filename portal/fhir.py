@@ -469,7 +469,7 @@ def _encounter(res, by_ref) -> EncounterData:
     practitioner = ""
     for participant in res.participant or []:
         if participant.individual is not None:
-            practitioner = _reference_display(participant.individual, by_ref)
+            practitioner = _reference_display(participant.individual, by_ref, person=True)
             if practitioner:
                 break
     organization = _reference_display(res.serviceProvider, by_ref) if res.serviceProvider else ""
@@ -650,17 +650,25 @@ def _status_code(concept) -> str:
     return (concept.text or "").lower()
 
 
-def _reference_display(reference, by_ref) -> str:
-    """A reference's own display, else the name of the resource it points to in the bundle."""
+_PERSON_TYPES = {"Practitioner", "PractitionerRole", "Patient", "RelatedPerson"}
+
+
+def _reference_display(reference, by_ref, *, person: bool = False) -> str:
+    """A reference's own display, else the name of the resource it points to in the bundle.
+
+    Synthea's digits are dropped from people's names only: in a condition ("Vitamin B12
+    deficiency") or a place ("PCP13848") the digits mean something.
+    """
     if reference is None:
         return ""
-    if reference.display:
-        return strip_synthea_digits(reference.display)
     target = by_ref.get(reference.reference or "")
+    kind = target.get_resource_type() if target is not None else ""
+    is_person = person or kind in _PERSON_TYPES
+    if reference.display:
+        return strip_synthea_digits(reference.display) if is_person else reference.display
     if target is None:
         return ""
-    kind = target.get_resource_type()
-    if kind in {"Practitioner", "Patient", "RelatedPerson"}:
+    if is_person:
         name = _official_name(getattr(target, "name", None) or [])
         if name is None:
             return ""

@@ -6,6 +6,7 @@ page, the assistant and the nurse's thread view all describe a patient the same 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +22,8 @@ from .models import (
 )
 
 ACTIVE_CONDITION_STATUSES = ("active", "recurrence", "relapse")
+_ANONYMOUS_PRACTICE = re.compile(r"PCP\d+")
+_KEEP_UPPER = {"LLC", "PC", "LGH", "MD", "PA", "USA", "VA", "CVS", "ER"}
 ACTIVE_ALLERGY_STATUSES = ("active", "")  # an allergy recorded without a status still matters
 
 
@@ -98,10 +101,7 @@ def patient_record_summary(*, patient: Patient, recent: int = 5) -> dict[str, An
             }
             for a in allergies
         ],
-        "immunizations": [
-            {"name": i.display, "code": i.code, "date": _day(i.occurred)}
-            for i in patient.immunizations.order_by("-occurred")[:recent]
-        ],
+        "immunizations": _latest_immunizations(patient, limit=recent),
         "encounters": [
             {
                 "type": strip_semantic_tag(e.display),
@@ -109,11 +109,50 @@ def patient_record_summary(*, patient: Patient, recent: int = 5) -> dict[str, An
                 "date": _day(e.start),
                 "provider": e.provider,
                 "organization": e.organization,
+                "place": place_name(e.organization),
                 "reason": e.reason and _plain_list(e.reason),
             }
             for e in patient.encounters.order_by("-start")[:recent]
         ],
     }
+
+
+def _latest_immunizations(patient: Patient, *, limit: int) -> list[dict[str, Any]]:
+    """The most recent dose of each vaccine: a yearly flu shot must not crowd out the others."""
+    latest: dict[str, dict[str, Any]] = {}
+    for shot in patient.immunizations.order_by("-occurred"):
+        key = shot.code or shot.display
+        if key not in latest:
+            latest[key] = {
+                "name": shot.display,
+                "code": shot.code,
+                "date": _day(shot.occurred),
+                "doses": 0,
+            }
+        latest[key]["doses"] += 1
+    return list(latest.values())[:limit]
+
+
+def place_name(name: str) -> str:
+    """A clinic's name as a patient would write it: "LOWELL GENERAL HOSPITAL" -> "Lowell General
+    Hospital"; Synthea's anonymous practices ("PCP13848") -> "Primary care practice"."""
+    name = name.strip().rstrip("-").strip()
+    if _ANONYMOUS_PRACTICE.fullmatch(name):
+        return "Primary care practice"
+    if name.isupper():
+        return _title(name)
+    return name
+
+
+def _title(name: str) -> str:
+    words = []
+    for word in name.split():
+        bare = word.strip(".,")
+        if bare in _KEEP_UPPER:
+            words.append(word)
+        else:  # "NEWTON-WELLESLEY" -> "Newton-Wellesley", "CHILDREN'S" -> "Children's"
+            words.append("-".join(part.capitalize() for part in word.split("-")))
+    return " ".join(words)
 
 
 def _condition(condition) -> dict[str, Any]:

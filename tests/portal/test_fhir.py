@@ -117,3 +117,25 @@ def test_a_bundle_of_two_patients_is_refused():
     raw["entry"].append(second)
     with pytest.raises(BundleError, match="2 Patient resources"):
         bundle_parse(json.dumps(raw))
+
+
+def test_digits_stay_in_clinical_names_and_places_but_leave_people():
+    condition = {
+        "resourceType": "Condition",
+        "id": "c9",
+        "subject": {"reference": "urn:uuid:p1"},
+        "code": {"text": "Vitamin B12 deficiency"},
+    }
+    encounter = {
+        "resourceType": "Encounter",
+        "id": "e1",
+        "status": "finished",
+        "class": {"code": "AMB"},
+        "participant": [{"individual": {"reference": "urn:uuid:dr", "display": "Dr. Ann45 Lee7"}}],
+        "serviceProvider": {"reference": "urn:uuid:org", "display": "PCP13848"},
+        "reasonReference": [{"reference": "urn:uuid:c9", "display": "Vitamin B12 deficiency"}],
+    }
+    visit = bundle_parse(_bundle(condition, encounter)).encounters[0]
+    assert visit.provider == "Dr. Ann Lee"
+    assert visit.organization == "PCP13848"
+    assert visit.reason == "Vitamin B12 deficiency"

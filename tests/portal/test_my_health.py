@@ -140,6 +140,19 @@ def test_the_summary_is_plain_data_for_the_assistant_and_the_nurse(patient_page)
         # A step Synthea repeats within a plan is listed once.
         assert len({a["name"] for a in plan["activities"]}) == len(plan["activities"])
     assert len(summary["encounters"]) <= 5 and len(summary["immunizations"]) <= 5
+    # Each vaccine once, with its latest date: yearly flu shots do not crowd out the rest.
+    vaccines = [v["code"] for v in summary["immunizations"]]
+    assert len(vaccines) == len(set(vaccines))
+    shots = resources(path, "Immunization")
+    distinct = {s["vaccineCode"]["coding"][0]["code"] for s in shots}
+    assert len(vaccines) == min(5, len(distinct))
+    for vaccine in summary["immunizations"]:
+        dates = [
+            s["occurrenceDateTime"][:10]
+            for s in shots
+            if s["vaccineCode"]["coding"][0]["code"] == vaccine["code"]
+        ]
+        assert vaccine["doses"] == len(dates)
     dates = [e["date"] for e in summary["encounters"]]
     assert dates == sorted(dates, reverse=True)
     assert summary["patient"]["age"] is not None and not summary["patient"]["deceased"]
