@@ -1,8 +1,9 @@
 """The nurse inbox websocket (ws/inbox/): the live queue, alerts and open-thread updates.
 
-Nurses only. On connect the page gets a full snapshot from the database, so a missed event (the
-channel layer delivers at most once) costs nothing beyond the reconnect. Events only say *what*
-changed; the consumer reloads it from the database and applies access rules before pushing.
+Nurses only (others are accepted, then closed: 4401 signed out, 4403 not a nurse). On connect
+the page gets a full snapshot from the database, so a missed event (the channel layer delivers
+at most once) costs nothing beyond the reconnect. Events only say *what* changed; the consumer
+reloads it from the database and applies access rules before pushing.
 
 Client -> server:
   {"type": "queue"}                          resend the snapshot
@@ -28,6 +29,7 @@ from . import events
 from . import inbox_selectors as sel
 from . import inbox_services as svc
 
+CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
 
@@ -35,11 +37,16 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.user = self.scope.get("user")
         self.watched: dict[int, int] = {}  # conversation id -> escalation id
+        # Accept, then close with a code: a refused handshake reaches the browser only as 1006,
+        # and the page must tell "signed out" (go and sign in) from a network drop (retry).
+        await self.accept()
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
         if not await database_sync_to_async(sel.can_work_queue)(self.user):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         await self.channel_layer.group_add(events.INBOX_GROUP, self.channel_name)
-        await self.accept()
         await self.send_json(await self._snapshot())
 
     async def disconnect(self, code: int) -> None:

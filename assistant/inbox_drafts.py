@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 SEARCH_K = 8
 COMPOSE_PASSAGES = 4
 RELEVANCE_PASSAGES = 3
+EMERGENCY_FALLBACK = "If this is happening now, call 911 or go to the nearest emergency room."
 
 
 @dataclass
@@ -51,12 +52,13 @@ def _safety_lines(esc: Escalation, question: str) -> list[str]:
     the instructions of the rule that fired (the same words the patient was shown)."""
     if esc.level not in ("emergency", "urgent"):
         return []
-    from . import escalation as escalation_rules
+    instructions = ""
+    if question:
+        from . import escalation as escalation_rules
 
-    decision = escalation_rules.classify(question) if question else None
-    instructions = getattr(decision, "instructions", "") if decision else ""
+        instructions = getattr(escalation_rules.classify(question), "instructions", "") or ""
     if esc.level == "emergency":
-        return [instructions or "If this is happening now, call 911 or go to the nearest ED."]
+        return [instructions or EMERGENCY_FALLBACK]
     if instructions:
         return [f"If it gets worse before we speak: {instructions}"]
     return []

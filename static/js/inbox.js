@@ -355,6 +355,7 @@
     };
     socket.onclose = function (event) {
       if (event.code === 4403) { setStatus("down", "Not allowed"); return; }
+      if (event.code === 4401) { window.location.reload(); return; } // signed out: to sign-in
       setStatus("down", "Reconnecting…");
       retry = Math.min(retry + 1, 6);
       window.setTimeout(connect, 500 * Math.pow(2, retry));

@@ -132,17 +132,19 @@ def role_user(request):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", ROLES)
-async def test_inbox_socket_matrix(role, role_user):
+async def test_inbox_socket_matrix(role, role_user, emergency):
     comm = await inbox_socket(role_user)
-    connected, code = await comm.connect()
+    connected, _ = await comm.connect()
+    assert connected
     try:
         if role in {"plain_nurse", "charge_nurse"}:
-            assert connected
             snapshot = await comm.receive_json_from(timeout=5)
             assert snapshot["type"] == "queue"
+            assert [e["id"] for e in snapshot["escalations"]] == [emergency.pk]
         else:
-            assert not connected
-            assert code == 4403
+            out = await comm.receive_output(timeout=5)
+            assert out["type"] == "websocket.close"
+            assert out["code"] == (4401 if role == "anonymous" else 4403)
     finally:
         await comm.disconnect()
 
