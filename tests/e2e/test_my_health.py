@@ -81,3 +81,31 @@ def test_staff_are_turned_away_from_my_health_kindly(
         page.get_by_role("heading", name="Sorry, this page is not available to you")
     ).to_be_visible()
     screenshot(page, "forbidden-desktop")
+
+
+def test_a_forgotten_password_is_reset_from_the_emailed_link(
+    page, live_server, demo_patient, login, screenshot
+):
+    from django.core import mail
+
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Email").fill(demo_patient.patient.user.email)
+    screenshot(page, "password-reset-phone")
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://\S+/accounts/reset/\S+/", mail.outbox[0].body).group(0)
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    new_password = "Riverside-new-pass-41"
+    page.get_by_label("New password", exact=True).fill(new_password)
+    page.get_by_label("New password confirmation").fill(new_password)
+    screenshot(page, "password-new-phone")
+    page.get_by_role("button", name="Save new password").click()
+    expect(page.get_by_role("heading", name="Your new password is saved")).to_be_visible()
+
+    login(page, live_server, demo_patient.username, new_password)
+    expect(page).to_have_url(f"{live_server.url}/my-health/")

@@ -193,3 +193,29 @@ def test_a_superuser_counts_as_admin_even_without_the_group(client, django_user_
     assert not Group.objects.filter(user=boss).exists()
     response = signed_in(client, boss).get(reverse("home"))
     assert response["Location"] == reverse("admin:index")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_decorators_also_guard_async_views(nurse, admin_user):
+    from django.core.exceptions import PermissionDenied
+    from django.http import HttpResponse
+    from django.test import AsyncRequestFactory
+
+    from portal.decorators import nurse_required
+
+    @nurse_required
+    async def live_queue(request):
+        return HttpResponse("ok")
+
+    def request_as(user):
+        request = AsyncRequestFactory().get("/inbox/live/")
+
+        async def auser():
+            return user
+
+        request.auser = auser
+        return request
+
+    assert (await live_queue(request_as(nurse))).status_code == 200
+    with pytest.raises(PermissionDenied):
+        await live_queue(request_as(admin_user))
