@@ -1,2 +1,8 @@
+from django.urls import path
+
+from . import views
+
 app_name = "knowledge"
-urlpatterns: list = []
+urlpatterns = [
+    path("try/", views.try_question, name="try"),
+]
