@@ -167,7 +167,11 @@ PORTAL_DATA_DIR = Path(env.str("PORTAL_DATA_DIR", default=str(BASE_DIR.parent / 
 # Dotted paths of `panel(request, patient) -> str | None`, rendered in order on "My health".
 MY_HEALTH_PANELS: list[str] = []
 # Management commands seed_demo runs after the patients, e.g. [["reindex"], ["load_rules", "--x"]].
-SEED_DEMO_KNOWLEDGE_STEPS: list[list[str]] = []
+SEED_DEMO_KNOWLEDGE_STEPS: list[list[str]] = [
+    ["import_medquad", str(PORTAL_DATA_DIR / "medquad"), "--approve-as", "admin", "--no-progress"],
+    ["load_preventive_rules", "--approve-as", "admin"],
+    ["reindex", "--changed-only"],  # the import indexed what it approved: only repair drift
+]
 
 # --- Assistant ---------------------------------------------------------------------------------
 CHAT_MAX_MESSAGE_CHARS = env.int("CHAT_MAX_MESSAGE_CHARS", default=2000)
