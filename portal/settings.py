@@ -168,7 +168,7 @@ PORTAL_DATA_DIR = Path(env.str("PORTAL_DATA_DIR", default=str(BASE_DIR.parent / 
 MY_HEALTH_PANELS: list[str] = []
 # Management commands seed_demo runs after the patients, e.g. [["reindex"], ["load_rules", "--x"]].
 SEED_DEMO_KNOWLEDGE_STEPS: list[list[str]] = [
-    ["import_medquad", str(PORTAL_DATA_DIR / "medquad"), "--approve-as", "admin", "--no-progress"],
+    ["import_medquad", str(PORTAL_DATA_DIR / "medquad"), "--approve-as", "admin"],
     ["load_preventive_rules", "--approve-as", "admin"],
     ["reindex", "--changed-only"],  # the import indexed what it approved: only repair drift
 ]
