@@ -246,8 +246,9 @@ def education_links(rules: Sequence[Rule], *, retriever: Any = None) -> dict[str
                 retriever = retriever or _default_retriever()
                 link = _related_search(rule, retriever)
             except Exception:
-                log.warning("education search failed for rule %s", rule.key, exc_info=True)
-                continue  # not cached: the next page view tries again
+                # Not cached: the next page view tries again. One warning is enough.
+                log.warning("education search failed (rule %s)", rule.key, exc_info=True)
+                break
             cache.set(cache_key, link, EDUCATION_CACHE_SECONDS)
         if link is not None:
             found[rule.key] = link

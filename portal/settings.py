@@ -165,7 +165,7 @@ CHROMA_PORT = env.int("CHROMA_PORT", default=8000)
 # --- Data for the demo and the importers -------------------------------------------------------
 PORTAL_DATA_DIR = Path(env.str("PORTAL_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data")))
 # Dotted paths of `panel(request, patient) -> str | None`, rendered in order on "My health".
-MY_HEALTH_PANELS: list[str] = []
+MY_HEALTH_PANELS: list[str] = ["assistant.preventive_care.preventive_panel"]
 # Management commands seed_demo runs after the patients, e.g. [["reindex"], ["load_rules", "--x"]].
 SEED_DEMO_KNOWLEDGE_STEPS: list[list[str]] = [
     ["import_medquad", str(PORTAL_DATA_DIR / "medquad"), "--approve-as", "admin"],

@@ -8,5 +8,6 @@ urlpatterns = [
     path("chat/", include("assistant.urls")),
     path("inbox/", include("assistant.inbox_urls")),
     path("knowledge/", include("knowledge.urls")),
+    path("preventive/", include("assistant.preventive_urls")),
     path("", include("portal.site_urls")),
 ]
