@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -218,28 +218,50 @@ def get_index():
         return _indexes[key]
 
 
-def index_sync(*, section_ids: Iterable[str]) -> dict[str, int]:
+Progress = Callable[[int], None]  # called with how many more sections were indexed
+_CHUNK = 2000  # sections per database read / index write (bounded memory and SQL parameters)
+
+
+def _upsert_in_chunks(index, section_ids: list[str], progress: Progress | None) -> int:
+    done = 0
+    for start in range(0, len(section_ids), _CHUNK):
+        docs = list(selectors.index_docs(section_ids=section_ids[start : start + _CHUNK]))
+        if docs:
+            index.upsert(docs)
+        done += len(docs)
+        if progress is not None:
+            progress(len(docs))
+    return done
+
+
+def index_sync(*, section_ids: Iterable[str], progress: Progress | None = None) -> dict[str, int]:
     """Make the index agree with the database for these sections: their current approved
     version in, anything else out. Safe to repeat and to run late (it reads the state then)."""
-    ids = set(section_ids)
-    docs = list(selectors.index_docs(section_ids=ids))
+    ids = sorted(set(section_ids))
+    approved = set()
+    for start in range(0, len(ids), _CHUNK):
+        approved |= set(
+            selectors.approved_section_versions()
+            .filter(section__external_id__in=ids[start : start + _CHUNK])
+            .values_list("section__external_id", flat=True)
+        )
     index = get_index()
-    gone = sorted(ids - {d.section_id for d in docs})
+    gone = [sid for sid in ids if sid not in approved]
     if gone:
         index.remove(gone)
-    if docs:
-        index.upsert(docs)
-    return {"upserted": len(docs), "removed": len(gone)}
+    upserted = _upsert_in_chunks(index, [sid for sid in ids if sid in approved], progress)
+    return {"upserted": upserted, "removed": len(gone)}
 
 
-def index_rebuild() -> dict[str, int]:
+def index_rebuild(*, progress: Progress | None = None) -> dict[str, int]:
     """Rebuild the whole index from the database (the source of truth)."""
-    docs = list(selectors.index_docs())
-    get_index().rebuild(docs)
-    return {"indexed": len(docs)}
+    index = get_index()
+    index.clear()
+    wanted = sorted(sid for sid, _ in selectors.approved_version_set())
+    return {"indexed": _upsert_in_chunks(index, wanted, progress)}
 
 
-def index_reconcile() -> dict[str, int]:
+def index_reconcile(*, progress: Progress | None = None) -> dict[str, int]:
     """Bring the index in line with the database by changing only what differs (cheap when
     little changed, e.g. right after an import that already indexed its sections)."""
     index = get_index()
@@ -249,10 +271,8 @@ def index_reconcile() -> dict[str, int]:
     extra = sorted(set(indexed) - set(wanted))
     if extra:
         index.remove(extra)
-    for start in range(0, len(stale), 2000):
-        chunk = stale[start : start + 2000]
-        index.upsert(list(selectors.index_docs(section_ids=chunk)))
-    return {"upserted": len(stale), "removed": len(extra), "unchanged": len(wanted) - len(stale)}
+    upserted = _upsert_in_chunks(index, stale, progress)
+    return {"upserted": upserted, "removed": len(extra), "unchanged": len(wanted) - len(stale)}
 
 
 # --------------------------------------------------------------------------------------------

@@ -27,16 +27,16 @@ def curator_named(username: str | None):
     return user
 
 
-def progress_bar(*, total: int | None, desc: str, enabled: bool):
+def progress_bar(*, total: int | None, desc: str, enabled: bool = True, unit: str = "file"):
     from tqdm import tqdm
 
     # disable=None lets tqdm hide itself when stderr is not a terminal (logs, CI).
     return tqdm(
-        total=total, desc=desc, unit="file", file=sys.stderr, disable=None if enabled else True
+        total=total, desc=desc, unit=unit, file=sys.stderr, disable=None if enabled else True
     )
 
 
-def sync_index(command: BaseCommand, section_ids: Iterable[str]) -> None:
+def sync_index(command: BaseCommand, section_ids: Iterable[str], *, progress: bool = True) -> None:
     """One index update for everything an import approved (never one task per section)."""
     from knowledge.services import index_sync
 
@@ -46,7 +46,8 @@ def sync_index(command: BaseCommand, section_ids: Iterable[str]) -> None:
         return
     started = time.perf_counter()
     try:
-        outcome = index_sync(section_ids=ids)
+        with progress_bar(total=len(ids), desc="Indexing", unit="section", enabled=progress) as bar:
+            outcome = index_sync(section_ids=ids, progress=bar.update)
     except Exception as exc:
         raise CommandError(
             f"The content is stored, but the index update failed ({exc}); run `manage.py reindex`."

@@ -37,7 +37,7 @@ class Command(BaseCommand):
             report = import_medquad(root, approve_as=reviewer, on_file=lambda _r: bar.update())
         report_to(self, report)
         if not no_index:
-            sync_index(self, report.index_ids)
+            sync_index(self, report.index_ids, progress=not no_progress)
 
 
 def report_to(command: BaseCommand, report: ImportReport) -> None:

@@ -6,7 +6,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from knowledge import services
+from knowledge import selectors, services
+
+from ._common import progress_bar
 
 
 class Command(BaseCommand):
@@ -24,8 +26,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, changed_only: bool, **options):
         started = time.perf_counter()
+        step = services.index_reconcile if changed_only else services.index_rebuild
+        total = len(selectors.approved_version_set())
         try:
-            outcome = services.index_reconcile() if changed_only else services.index_rebuild()
+            with progress_bar(
+                total=None if changed_only else total, desc="Indexing", unit="section"
+            ) as bar:
+                outcome = step(progress=bar.update)
         except Exception as exc:
             raise CommandError(f"Reindex failed: {exc}") from exc
         figures = ", ".join(f"{v} {k}" for k, v in outcome.items())
