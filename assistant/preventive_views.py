@@ -201,6 +201,7 @@ def try_patient(request: HttpRequest) -> HttpResponse:
             rows, facts = rule_rows(patient=patient, on=on, only_key=only_key)
             context.update(rows=rows, facts=_facts_summary(facts, on=on))
             context["changed"] = sum(1 for row in rows if row.pending_changes_decision)
+            context["any_pending"] = any(row.pending is not None for row in rows)
         # Reading a patient's record is an access that matters: it goes into the audit log.
         audit_event_record(
             actor=request.user,
