@@ -168,3 +168,16 @@ def test_try_a_deceased_patient_says_nothing_is_recommended(client, db, demo_pat
     html = client.get(reverse("preventive:try"), {"patient": deceased.pk}).content.decode()
     assert "has died or their record is closed" in html
     assert '<tr id="rule-' not in html
+
+
+def test_the_nurse_sees_the_same_items_worded_for_staff(db, demo_patients):
+    from django.template.loader import render_to_string
+
+    patient = demo_patients["1130164"]
+    for_patient = preventive_panel_context(patient, on=TODAY)
+    for_staff = preventive_panel_context(patient, on=TODAY, audience="staff")
+    assert for_staff["todo"] == for_patient["todo"] and for_staff["done"] == for_patient["done"]
+    html = render_to_string("assistant/preventive/_panel.html", {"preventive": for_staff})
+    assert "recommended for this patient" in html and "what the patient sees" in html
+    assert "recommended for you" not in html
+    assert "Last done:</dt> <dd>not in the record" in item_html(html, "depression-screening")
