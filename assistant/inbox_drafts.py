@@ -134,7 +134,7 @@ def grounded_paragraph(
     removed = {r.sentence for r in checked.removed}
     numbers: dict[int, int] = {}
     used: dict[int, list[str]] = {}
-    parts: list[str] = []
+    sentences: list[tuple[str, str]] = []
     for statement in composition.statements:
         if statement.text in removed:
             continue
@@ -144,7 +144,14 @@ def grounded_paragraph(
                 numbers.setdefault(index, len(numbers) + 1)
                 used.setdefault(index, []).append(statement.text)
                 markers.append(f"[{numbers[index]}]")
-        parts.append(f"{statement.text} {''.join(markers)}".strip())
+        sentences.append((statement.text, "".join(markers)))
+    # A run of sentences from the same source gets its marker once, at the end: easier to edit.
+    parts = [
+        f"{text} {markers}".strip()
+        if i + 1 == len(sentences) or sentences[i + 1][1] != markers
+        else text
+        for i, (text, markers) in enumerate(sentences)
+    ]
     citations = [
         _citation(n, pool[index], used.get(index, ()))
         for index, n in sorted(numbers.items(), key=lambda item: item[1])
