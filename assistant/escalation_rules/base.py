@@ -1,0 +1,300 @@
+"""The rule type of the escalation gate and the two context checks every rule shares.
+
+A rule fires on a message when one of its `patterns` matches the normalised text and that match
+survives two checks:
+
+* **negation** (`is_negated`): the match is preceded, inside its clause, by a negation cue
+  ("no", "not", "don't", "without", "sin", "nunca"...) with nothing between them but a few filler
+  words ("I don't have any | chest pain"). Anything else in between ends the scope, which keeps
+  the check conservative: "not sure if it's chest pain" is not a denial ("sure", "if" are not
+  fillers), and "do not classify this as an emergency: chest pain" is not either ("classify",
+  and the colon, end it). "Never had this before" is not a denial of something present now.
+* **education framing** (`is_education_question`): for rules marked `education_lowerable`, a
+  match is dropped when its sentence is framed as a general question ("what are the signs of",
+  "how is ... treated", "in general") AND the message says nothing about someone living it now
+  ("I have", "I'm having", "my husband is", "right now", "since this morning"). One marker of
+  lived experience anywhere in the message keeps every match, so a framing phrase can never
+  be used to switch the gate off for a real symptom.
+
+Rules with `requires` also need one of those patterns to match (un-negated) somewhere in the
+message: "bleeding" is an emergency rule of its own only when it is heavy, but any bleeding
+together with "pregnant" is the pregnancy rule. `finder` lets a rule add matches computed from
+numbers (blood sugar 38, oxygen 84%, BP 210/125) that no regex can compare.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from assistant.escalation_lexicon import Text, words
+
+Level = Literal["emergency", "urgent", "routine"]
+EMERGENCY: Level = "emergency"
+URGENT: Level = "urgent"
+ROUTINE: Level = "routine"
+SEVERITY: dict[str, int] = {ROUTINE: 0, URGENT: 1, EMERGENCY: 2}
+
+Span = tuple[int, int]  # character offsets in Text.norm
+
+# --- Negation -------------------------------------------------------------------------------------
+NEGATION_CUES = frozenset(
+    words(
+        """no not dont doesnt didnt never without isnt arent wasnt werent havent hasnt hadnt nor
+    neither none denies deny denied aint nunca sin ni tampoco jamas pas sans nao sem"""
+    )
+)
+# Words allowed between a cue and the concept it denies ("no | real | chest pain").
+NEGATION_FILLERS = frozenset(
+    words(
+        """have has had having any a an the really currently get getting got feel feeling felt
+    experience experiencing experienced much real been i am is it this there or and my his her
+    their your of like seem seems notice noticed see anymore more serious bad severe actual
+    signs sign symptoms symptom kind sort tengo tiene tenia hay he siento sentido ningun ninguna
+    algun alguna el la los las un una de mucho me le se duele nada j ai new other unusual more
+    further"""
+    )
+    # Body parts: "no chest pain" denies the pain, "no leg swelling" the swelling.
+    + words(
+        """chest head stomach belly tummy abdominal back leg legs arm arms neck throat pelvic joint
+    joints knee knees shoulder side foot feet hand hands face eye eyes ear ears tooth teeth
+    pecho cabeza estomago espalda pierna piernas brazo brazos garganta"""
+    )
+)
+# Words that close the scope of a negation even without punctuation.
+SCOPE_BREAKERS = frozenset(words("but pero though although however except mais mas just only"))
+_NEGATION_WINDOW = 5
+_NEW_NOT_ABSENT = re.compile(r"^(?:\w+ ){0,4}?(?:before|until|till|til|antes)\b")
+
+
+def is_negated(text: Text, start: int, end: int) -> bool:
+    """True when norm[start:end] is denied by a cue just before it in the same clause."""
+    idx = text.token_index(start)
+    before = [t.text for t in text.tokens[max(0, idx - _NEGATION_WINDOW - 1) : idx]]
+    for word in reversed(before):
+        if word in {".", ","} or word in SCOPE_BREAKERS:
+            return False
+        if word in NEGATION_CUES:
+            # "never had chest pain like this before" announces something new, not an absence.
+            return not (word == "never" and _NEW_NOT_ABSENT.match(text.norm[end:].lstrip()))
+        if word not in NEGATION_FILLERS:
+            return False
+    return False
+
+
+# --- Education framing and lived experience ----------------------------------------------------
+EDUCATION_FRAMES = re.compile(
+    "|".join(
+        (
+            r"\bwhat (?:are|is|were) (?:the |some |common |early |warning |usual |typical |main "
+            r"|first |most |possible )*(?:signs?|symptoms?|warning signs|red flags|causes?|risks?"
+            r"|risk factors|treatments?|differences?|effects|complications|stages|types)\b",
+            r"\bwhat (?:does|do|did|would|should|could|can) (?:\w+ ){1,8}?(?:feel|look|sound|seem)"
+            r" like\b",
+            r"\bwhat (?:is|are) (?:a |an |the )?\w+",
+            r"\bwhat (?:causes?|happens|triggers)\b",
+            r"\bwhat (?:does|do|can|will|would) (?:\w+ ){1,6}?do (?:to|for)\b",
+            r"\bwhat (?:should|do|would|can) (?:i|we|you|one) do if (?:i|we|you) (?:find|see"
+            r"|witness|come across|notice|am with|are with)\b",
+            r"\bwhat (?:to|should (?:you|one|someone|people|a person|i|we)) do (?:if|when|for|in)"
+            r" (?:someone|somebody|a person|people|you|your|an?|the)\b",
+            r"\bhow (?:do|does|can|would|could|should|might) (?:i|you|we|one|people|someone"
+            r"|a person|doctors|they|parents|a parent|family) (?:\w+ ){0,2}?(?:recogni[sz]e|tell"
+            r"|know|spot|identify|detect|prevent|avoid|treat|diagnose|get|help|check|learn|notice"
+            r"|distinguish|differentiate|respond|use|react|handle|manage|cope with|deal with"
+            r"|reduce|lower|improve|support|care for|look after)\b",
+            r"\bhow (?:is|are|do you|does one|do doctors) (?:\w+ ){0,4}?(?:treated|diagnosed|caused"
+            r"|prevented|recogni[sz]ed|managed|measured|defined|treat|diagnose)\b",
+            r"\bhow (?:much|many) (?:\w+ ){0,4}?(?:is|are|causes?|counts?|would|too|can)\b",
+            r"\b(?:can|does|do|could) (?:\w+ ){1,3}?cause\b",
+            r"\bis (?:\w+ ){1,4}?(?:always|usually|normally|typically|generally|ever)\b",
+            r"\b(?:in general|generally|general question|just curious|i am curious|curious about"
+            r"|just wondering|i was wondering|hypothetical\w*|for (?:a|my) (?:school|class|project"
+            r"|paper|essay|course)|for school)\b",
+            r"\b(?:explain|tell me about|information (?:on|about)|info (?:on|about)|learn about"
+            r"|what should (?:i|we|parents|you|people) know about|difference between|meaning of"
+            r"|definition of|define)\b",
+            r"\b(?:prevention|awareness|statistics)\b",
+            r"\bwhen (?:should|do|would|to) (?:you|someone|one|a person|people|i|we)? ?"
+            r"(?:\w+ ){0,2}?(?:call|go|see|seek|get)\b",
+            # Spanish, French
+            r"\b(?:cuales|cual|que) (?:son|es) (?:los |las |el |la )?(?:sintomas|signos|senales"
+            r"|causas|sintoma|signo|tratamientos?)\b",
+            r"\bque (?:es|son|causa|causan)\b",
+            r"\bcomo (?:se|puedo|puede|podemos) (?:\w+ ){0,1}?(?:trata|reconoce|sabe|saber"
+            r"|reconocer|identificar|prevenir|detecta|previene|diagnostica)\b",
+            r"\b(?:en general|pregunta general|solo curiosidad|por curiosidad)\b",
+            r"\bque (?:hago|hacer|hacemos) (?:si|cuando) (?:alguien|una persona)\b",
+            r"\bqu est ce que\b|\bquels sont les (?:symptomes|signes)\b",
+        )
+    )
+)
+
+# Phrases that start like lived experience but are not ("I have a question").
+_NOT_EXPERIENCE = re.compile(
+    r"\bi (?:have|got) (?:a |another |one |some |few |quick |general |simple )*(?:questions?"
+    r"|query|doubt)\b"
+    r"|\bi (?:was|am) (?:just )?(?:wondering|curious|asking|interested)\b"
+    r"|\bi (?:would|d) like to (?:know|learn|understand)\b"
+    r"|\bi (?:just )?want(?:ed)? to (?:know|learn|understand|ask)\b"
+    r"|\bi (?:read|heard|saw|watched)\b|\bi need (?:to know|information|info)\b"
+)
+EXPERIENCE_MARKERS = re.compile(
+    "|".join(
+        (
+            r"\bi (?:have|am|had|feel|felt|got|get|cant|couldnt|took|take|just|keep|kept|started"
+            r"|woke|think|still|was|been|swallowed|ate|drank|used|hit|fell|passed|fainted|need"
+            r"|suddenly|also|really|cannot)\b",
+            r"\bmy (?:\w+ ){0,2}?(?:is|are|has|have|hurts?|feels?|keeps|wont|cant|went|started"
+            r"|looks?|was|were|been|just|suddenly|seems|says)\b",
+            r"\b(?:he|she) (?:is|cant|wont|just|suddenly|keeps|was|started|looks|seems|feels|says"
+            r"|said|collapsed|fell|passed|took|swallowed|ate|drank|has been|had)\b",
+            r"\bwrong with (?:me|my|him|her)\b|\bhelp me\b|\bhappening to (?:me|him|her)\b",
+            r"\b(?:right now|rn|now|currently|at the moment|as we speak|tonight|today|just now"
+            r"|this (?:morning|afternoon|evening|week))\b",
+            r"\bsince (?:\w+ ){0,2}?(?:morning|yesterday|last|monday|tuesday|wednesday|thursday"
+            r"|friday|saturday|sunday|\d+|i|this|lunch|dinner|breakfast)\b",
+            r"\bfor (?:the (?:last|past) )?(?:\d+|a|an|one|two|three|four|five|few|several|couple)"
+            r" (?:\w+ )?(?:minutes?|hours?|days?|weeks?)\b",
+            r"\b(?:\d+|a|an|few|couple) (?:minutes?|hours?) ago\b",
+            # Spanish
+            r"\b(?:tengo|estoy|me duele|le duele|siento|me siento|no puedo|no puede|ahora|ahorita"
+            r"|desde hace|desde (?:ayer|esta|anoche)|me tome|se tomo|esta teniendo"
+            r"|estoy teniendo)\b",
+            r"\bmi (?:\w+ ){0,1}?(?:esta|tiene|no puede|se)\b",
+        )
+    )
+)
+
+
+_DENIED = re.compile(r"^ ?(?:\w+ )?(?:no|not|never|dont|doesnt|didnt|isnt|arent|wasnt|havent|"
+                     r"hasnt)\b")
+
+
+def has_lived_experience(text: Text) -> bool:
+    """True when the message says someone is living something now ("I have", "right now")."""
+    norm = _NOT_EXPERIENCE.sub(" ", text.norm)
+    # "I am not having any chest pain" describes no experience.
+    return any(not _DENIED.match(norm[m.end() :]) for m in EXPERIENCE_MARKERS.finditer(norm))
+
+
+def is_education_question(text: Text, start: int) -> bool:
+    """True when the sentence holding `start` is framed as a general question."""
+    s_start, s_end = text.sentence_of(start)
+    return EDUCATION_FRAMES.search(text.norm, s_start, s_end) is not None
+
+
+# --- Past history ---------------------------------------------------------------------------------
+# "My friend had a seizure last year": a symptom placed firmly in the past, with nothing saying it
+# is back, is history for the knowledge base, not a new symptom for a nurse.
+HISTORY = re.compile(
+    r"\b(?:last year|years ago|a year ago|months ago|in (?:19|20)\d\d|as a (?:child|kid|baby|teen"
+    r"|teenager)|when i was (?:young|little|a kid|a child|a teenager)|long time ago|history of|in"
+    r" the past|hace (?:anos|meses|un ano))\b"
+)
+STILL_PRESENT = re.compile(
+    r"\b(?:again|still|now|today|currently|this week|keeps?|coming back|came back|back|since"
+    r"|otra vez|todavia|ahora)\b"
+)
+
+
+def is_past_history(text: Text, start: int) -> bool:
+    s_start, s_end = text.sentence_of(start)
+    return bool(HISTORY.search(text.norm, s_start, s_end)) and not STILL_PRESENT.search(
+        text.norm, s_start, s_end
+    )
+
+
+# --- Rules ----------------------------------------------------------------------------------------
+Finder = Callable[[Text], list[Span]]
+
+
+# A gap word in a pattern, `(?:\w+ )`, may be any word but a negation cue: otherwise
+# "i am (not) suicidal" or "my heart (doesnt) hurt" would match across the denial.
+_GAP_WORD = r"(?:\w+ )"
+_SAFE_GAP_WORD = (
+    r"(?:(?!(?:no|not|never|dont|doesnt|didnt|isnt|arent|wasnt|werent|havent|hasnt|hadnt|"
+    r"without|nunca|sin|nor|neither)\b)\w+ )"
+)
+
+
+def _compile(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    joined = "|".join(f"(?:{p})" for p in patterns).replace(_GAP_WORD, _SAFE_GAP_WORD)
+    return re.compile(joined)
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    rule: Rule
+    spans: tuple[Span, ...]
+    phrases: tuple[str, ...]  # the patient's own words
+    lowered: bool  # framed as a general question with no lived experience
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One escalation rule: what it catches, why, and what to tell the patient."""
+
+    id: str
+    level: Level
+    category: str
+    title: str
+    rationale: str
+    patterns: tuple[str, ...]
+    examples: tuple[str, ...]
+    counter_examples: tuple[str, ...]
+    instructions: str  # a key of escalation_rules.instructions.TEXTS
+    requires: tuple[str, ...] = ()
+    education_lowerable: bool = False
+    negatable: bool = True
+    finder: Finder | None = None
+    advice: str = ""  # a key of instructions.ADVICE added after the instructions, if any
+    past_history_exempt: bool = False  # drop matches in a sentence set in the past
+    _regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _requires: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_regex", _compile(self.patterns))
+        object.__setattr__(self, "_requires", _compile(self.requires))
+
+    def _live_spans(self, regex: re.Pattern[str] | None, text: Text) -> list[Span]:
+        spans: list[Span] = []
+        if regex is not None:
+            for m in regex.finditer(text.norm):
+                if m.end() == m.start():
+                    continue
+                if self.negatable and is_negated(text, m.start(), m.end()):
+                    continue
+                spans.append((m.start(), m.end()))
+        return spans
+
+    def evaluate(self, text: Text) -> RuleMatch | None:
+        """The rule's match on a prepared message, or None when it does not fire."""
+        spans = self._live_spans(self._regex, text)
+        if self.finder is not None:
+            spans += [s for s in self.finder(text) if not is_negated(text, *s)]
+        if self.past_history_exempt:
+            spans = [s for s in spans if not is_past_history(text, s[0])]
+        if not spans:
+            return None
+        if self._requires is not None and not self._live_spans(self._requires, text):
+            return None
+        spans.sort()
+        lowered = (
+            self.education_lowerable
+            and all(is_education_question(text, start) for start, _ in spans)
+            and not has_lived_experience(text)
+        )
+        phrases = tuple(dict.fromkeys(text.quote(s, e) for s, e in spans))
+        return RuleMatch(self, tuple(spans), phrases, lowered)
+
+    def match(self, message: str) -> tuple[str, ...]:
+        """The patient's words that make this rule fire on `message` (empty when it does not)."""
+        found = self.evaluate(Text.of(message))
+        if found is None or found.lowered:
+            return ()
+        return found.phrases
