@@ -11,6 +11,7 @@ nurse. It is only ever shown to the nurse, who edits it; nothing here sends anyt
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -47,20 +48,34 @@ def _opening(*, given_name: str, nurse_name: str) -> str:
     return f"{hello} {me}. I have read your message."
 
 
+# Sentences of the patient instructions that speak for the assistant's hand-off ("your care team
+# has been alerted", "a nurse will reply"): wrong in a message that *is* the care team's reply.
+_HANDOFF_SENTENCE_RE = re.compile(
+    r"care team|nurse will reply|I've sent|alerted|equipo de atenci|responder", re.IGNORECASE
+)
+
+
+def _nurse_voice(instructions: str) -> str:
+    sentences = re.split(r"(?<=[.!?])\s+", instructions.strip())
+    return " ".join(s for s in sentences if s and not _HANDOFF_SENTENCE_RE.search(s))
+
+
 def _safety_lines(esc: Escalation, question: str) -> list[str]:
     """What the nurse will most likely want to repeat first for an emergency or urgent worry:
-    the instructions of the rule that fired (the same words the patient was shown)."""
-    if esc.level not in ("emergency", "urgent"):
-        return []
-    instructions = ""
+    the instructions of the rule that fired on the patient's words (the ones they were shown),
+    in the nurse's voice. The more severe of the escalation's level and the rules' verdict wins."""
+    decision = None
     if question:
         from . import escalation as escalation_rules
 
-        instructions = getattr(escalation_rules.classify(question), "instructions", "") or ""
-    if esc.level == "emergency":
-        return [instructions or EMERGENCY_FALLBACK]
-    if instructions:
-        return [f"If it gets worse before we speak: {instructions}"]
+        decision = escalation_rules.classify(question)
+    decided = getattr(decision, "level", "routine") or "routine"
+    level = min((esc.level, decided), key=lambda name: Escalation.PRIORITY.get(name, 2))
+    instructions = _nurse_voice(getattr(decision, "instructions", "") or "")
+    if level == "emergency":
+        return [instructions if decided == "emergency" and instructions else EMERGENCY_FALLBACK]
+    if level == "urgent" and instructions:
+        return [instructions]
     return []
 
 

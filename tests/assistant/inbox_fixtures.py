@@ -79,8 +79,8 @@ def escalate(
         Escalation.objects.filter(pk=esc.pk).update(
             created_at=esc.created_at - shift, due_at=esc.due_at - shift
         )
-        esc.refresh_from_db()
-    return esc
+    # As the views and jobs see it: loaded from the database, not the objects built here.
+    return Escalation.objects.select_related("conversation__patient").get(pk=esc.pk)
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def test_without_relevant_content_the_draft_has_no_citations(plain_nurse, small_
     _user, patient = make_patient("zoe.hart", given="Zoe", family="Hart")
     esc = escalate(
         Conversation.objects.create(patient=patient),
-        "Can I bring my dog to the clinic parking lot?",
+        "Is the parking garage open on Sundays?",
         level="routine",
         rule_title="",
         matched=(),
@@ -74,3 +74,21 @@ def test_the_thread_page_offers_the_draft_prefilled_for_editing(
     assert DraftReply.objects.filter(escalation=emergency).count() == 1
     client.post(f"/inbox/{emergency.pk}/draft/")
     assert DraftReply.objects.filter(escalation=emergency).count() == 2
+
+
+def test_an_urgent_draft_keeps_the_advice_but_speaks_as_the_care_team(
+    plain_nurse, small_retriever_inbox
+):
+    _user, patient = make_patient("lee.park", given="Lee", family="Park")
+    esc = escalate(
+        Conversation.objects.create(patient=patient),
+        "can I double my dose of lisinopril if my pressure is high?",
+        level="urgent",
+        rule_title="Dose change",
+        matched=("double my dose",),
+    )
+    text = svc.draft_reply_build(escalation=esc, nurse=plain_nurse).text
+    safety = text.split("\n\n")[1]
+    assert "call the clinic" in safety and "911" in safety
+    # What the assistant said about handing off makes no sense coming from the nurse.
+    assert "care team" not in safety and "A nurse will reply" not in safety
