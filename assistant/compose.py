@@ -156,6 +156,27 @@ def topical_terms(terms: Iterable[str]) -> list[str]:
     return [t for t in terms if term_weight(t) >= 1.0]
 
 
+_ASPECT_TEXT = """
+cause causes caused treat treated treatment treatments symptom symptoms sign signs prevent
+prevention risk risks diagnose diagnosed diagnosis test tests outlook side effects effect cure
+cured inherited inheritance genetic research complications long term happen next steps
+"""
+_KIND_TEXT = """
+cancer cancers disease diseases disorder disorders syndrome condition conditions infection
+infections screening vaccine vaccines vaccination shot chronic acute type health care plan
+management education therapy problem problems illness medicine medicines medication drug
+"""
+# What a question asks *about* a topic ("causes", "treatment"), and words naming a kind of thing
+# rather than which one ("disease", "cancer"). Neither tells which topic a question is about.
+ASPECT_TERMS = frozenset(content_terms(_ASPECT_TEXT))
+KIND_TERMS = frozenset(content_terms(_KIND_TEXT))
+
+
+def key_terms(terms: Iterable[str]) -> list[str]:
+    """The terms that say *which* topic ("fabry" in "what causes Fabry disease?")."""
+    return [t for t in topical_terms(terms) if t not in ASPECT_TERMS and t not in KIND_TERMS]
+
+
 # ------------------------------------------------------------------------------ the contract
 
 
