@@ -79,12 +79,34 @@ def live_badge(version: ReviewedVersion | None) -> str:
     return format_html('<span class="kb-badge kb-approved">v{}</span>', version.number)
 
 
+def status_cell(owner) -> str:
+    """What is live, and what newer version waits, in one cell."""
+    live = owner.current_approved
+    newest = owner.latest
+    parts = [
+        format_html('<span class="kb-badge kb-approved">v{} live</span>', live.number)
+        if live is not None
+        else mark_safe('<span class="kb-badge kb-none">not live</span>')
+    ]
+    if live is not None and live.needs_review():
+        parts.append(
+            format_html(
+                '<span class="kb-badge kb-overdue" title="Review-by day {} has passed">'
+                "re-review due</span>",
+                live.review_by.isoformat(),
+            )
+        )
+    if newest is not None and newest != live:
+        parts.append(state_badge(newest))
+    return mark_safe("<br>".join(parts))
+
+
 def review_by_cell(version: ReviewedVersion | None) -> str:
     if version is None or version.review_by is None:
         return "—"
     if version.needs_review():
         return format_html(
-            '<span class="kb-badge kb-overdue" title="Past its review-by day">'
+            '<span class="kb-badge kb-overdue" title="Review-by day {} has passed">'
             "{} · re-review</span>",
             version.review_by.isoformat(),
         )
@@ -408,15 +430,12 @@ class SectionAdmin(VersionedAdmin):
     form = SectionContentForm
     list_display = (
         "external_id",
-        "question_col",
-        "focus_col",
+        "section_col",
         "source_col",
         "qtype_col",
-        "live_col",
-        "newest_col",
-        "review_col",
+        "status_col",
     )
-    list_display_links = ("external_id", "question_col")
+    list_display_links = ("external_id", "section_col")
     list_filter = (SourceFilter, QtypeFilter, NewestStateFilter, LiveFilter, ReviewDueFilter)
     search_fields = ("external_id", "article__focus", "latest__question", "latest__text")
     search_help_text = "Section id, topic, question or words of the text."
@@ -434,13 +453,13 @@ class SectionAdmin(VersionedAdmin):
         )
         return [(None, {"fields": ("article", "external_id")}), content]
 
-    @admin.display(description="Question", ordering="latest__question")
-    def question_col(self, obj: Section) -> str:
-        return Truncator(obj.latest.question if obj.latest else "").chars(90)
-
-    @admin.display(description="Topic", ordering="article__focus")
-    def focus_col(self, obj: Section) -> str:
-        return Truncator(obj.article.focus).chars(50)
+    @admin.display(description="Topic and question", ordering="article__focus")
+    def section_col(self, obj: Section) -> str:
+        return format_html(
+            '<strong>{}</strong><br><span class="kb-muted">{}</span>',
+            Truncator(obj.article.focus).chars(60),
+            Truncator(obj.latest.question if obj.latest else "").chars(100),
+        )
 
     @admin.display(description="Source", ordering="article__source")
     def source_col(self, obj: Section) -> str:
@@ -450,13 +469,9 @@ class SectionAdmin(VersionedAdmin):
     def qtype_col(self, obj: Section) -> str:
         return obj.latest.qtype if obj.latest else ""
 
-    @admin.display(description="Live", ordering="current_approved__number")
-    def live_col(self, obj: Section) -> str:
-        return live_badge(obj.current_approved)
-
-    @admin.display(description="Newest version", ordering="latest__state")
-    def newest_col(self, obj: Section) -> str:
-        return state_badge(obj.latest)
+    @admin.display(description="Status", ordering="latest__state")
+    def status_col(self, obj: Section) -> str:
+        return status_cell(obj)
 
     @admin.display(description="Review by", ordering="current_approved__review_by")
     def review_col(self, obj: Section) -> str:
@@ -664,7 +679,7 @@ class ArticleAdmin(CuratorOnly, admin.ModelAdmin):
 @admin.register(PreventiveRule)
 class PreventiveRuleAdmin(VersionedAdmin):
     form = RuleDefinitionForm
-    list_display = ("key", "title", "kind_col", "live_col", "newest_col", "review_col")
+    list_display = ("key", "title", "kind_col", "status_col", "review_col")
     list_display_links = ("key", "title")
     list_filter = (NewestStateFilter, LiveFilter, ReviewDueFilter)
     search_fields = ("key", "title")
@@ -680,13 +695,9 @@ class PreventiveRuleAdmin(VersionedAdmin):
         version = obj.current_approved or obj.latest
         return version.definition.get("kind", "") if version else ""
 
-    @admin.display(description="Live", ordering="current_approved__number")
-    def live_col(self, obj: PreventiveRule) -> str:
-        return live_badge(obj.current_approved)
-
-    @admin.display(description="Newest version", ordering="latest__state")
-    def newest_col(self, obj: PreventiveRule) -> str:
-        return state_badge(obj.latest)
+    @admin.display(description="Status", ordering="latest__state")
+    def status_col(self, obj: PreventiveRule) -> str:
+        return status_cell(obj)
 
     @admin.display(description="Review by", ordering="current_approved__review_by")
     def review_col(self, obj: PreventiveRule) -> str:

@@ -17,7 +17,6 @@ from django.utils.safestring import SafeString, mark_safe
 
 from .models import PreventiveRuleVersion, ReviewedVersion, SectionVersion
 
-WRAP_COLUMN = 70
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=\S)")
 
 
@@ -44,15 +43,17 @@ def prose_lines(text: str) -> list[str]:
 def diff_table(
     old_lines: list[str], new_lines: list[str], *, old_label: str, new_label: str
 ) -> SafeString:
-    table = difflib.HtmlDiff(wrapcolumn=WRAP_COLUMN).make_table(
+    table = difflib.HtmlDiff().make_table(
         old_lines,
         new_lines,
         fromdesc=escape(old_label),
         todesc=escape(new_label),
         context=False,
     )
-    # HtmlDiff escapes the compared lines; the labels were escaped above.
-    return mark_safe(table)
+    # HtmlDiff escapes the compared lines (the labels were escaped above) but turns every space
+    # into &nbsp;, which forbids wrapping: plain spaces let the browser wrap between words. (A
+    # literal "&nbsp;" in the text was escaped to "&amp;nbsp;" and is left alone.)
+    return mark_safe(table.replace("&nbsp;", " "))
 
 
 def _label(version: ReviewedVersion) -> str:
