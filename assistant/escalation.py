@@ -82,7 +82,9 @@ def classify(text: str) -> Decision:
                 rule_id=EDUCATION_ID,
                 rule_title="General question about warning signs",
                 category="education",
-                matched=tuple(dict.fromkeys(p for m in lowered for p in m.phrases)),
+                matched=tuple(
+                    dict.fromkeys(p for m in lowered for p in m.rule.quote(prepared, m.spans))
+                ),
                 rationale=(
                     "The message mentions warning signs only inside a general question and says "
                     "nothing about anyone having them now, so it is answered from the knowledge "
@@ -107,7 +109,7 @@ def classify(text: str) -> Decision:
         rule_id=first.rule.id,
         rule_title=first.rule.title,
         category=first.rule.category,
-        matched=first.phrases,
+        matched=first.rule.quote(prepared, first.spans),
         rationale=first.rule.rationale,
         instructions=_instructions.render(
             [m.rule.instructions for m in winners],

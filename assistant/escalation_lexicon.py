@@ -79,7 +79,7 @@ PROTECTED_WORDS: frozenset[str] = frozenset(
         bloody bloom blurred bother bottled bottles bracing breach breadth breathed breaths
         breeding brood brushing calor cheat chess chests clive collapse collapses color confuse
         cooked cooking couch crashing crest curse daughters decreased decreases dedication
-        diving doctors does doing dolar domes donor door doris dosis doubled doubles dough
+        diving doctors does doing dolar domes donor door doris doubled doubles dough
         dropping drying dwelling echo emergence ever facing farther fathers feather fewer fibre
         filling fills flood forget founding fumbled gabled gains gaping gather gills giving
         gough grasping hear heard hears hearst hearth hearts heat hecho hills hissed homeless

@@ -169,8 +169,10 @@ EXPERIENCE_MARKERS = re.compile(
 )
 
 
-_DENIED = re.compile(r"^ ?(?:\w+ )?(?:no|not|never|dont|doesnt|didnt|isnt|arent|wasnt|havent|"
-                     r"hasnt)\b")
+_DENIED = re.compile(
+    r"^ ?(?:\w+ )?(?:no|not|never|dont|doesnt|didnt|isnt|arent|wasnt|havent|"
+    r"hasnt)\b"
+)
 
 
 def has_lived_experience(text: Text) -> bool:
@@ -230,8 +232,7 @@ def _compile(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
 @dataclass(frozen=True)
 class RuleMatch:
     rule: Rule
-    spans: tuple[Span, ...]
-    phrases: tuple[str, ...]  # the patient's own words
+    spans: tuple[Span, ...]  # in Text.norm
     lowered: bool  # framed as a general question with no lived experience
 
 
@@ -255,10 +256,13 @@ class Rule:
     advice: str = ""  # a key of instructions.ADVICE added after the instructions, if any
     past_history_exempt: bool = False  # drop matches in a sentence set in the past
     _regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _each: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
     _requires: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_regex", _compile(self.patterns))
+        each = tuple(p for p in (_compile((pattern,)) for pattern in self.patterns) if p)
+        object.__setattr__(self, "_each", each)
         object.__setattr__(self, "_requires", _compile(self.requires))
 
     def _live_spans(self, regex: re.Pattern[str] | None, text: Text) -> list[Span]:
@@ -289,12 +293,34 @@ class Rule:
             and all(is_education_question(text, start) for start, _ in spans)
             and not has_lived_experience(text)
         )
-        phrases = tuple(dict.fromkeys(text.quote(s, e) for s, e in spans))
-        return RuleMatch(self, tuple(spans), phrases, lowered)
+        return RuleMatch(self, tuple(spans), lowered)
+
+    def quote(self, text: Text, spans: tuple[Span, ...]) -> tuple[str, ...]:
+        """The patient's words behind `spans`, each widened to every pattern that overlaps it.
+
+        The rule's combined regex stops at the leftmost alternative ("crushing chest"); the
+        nurse should read the whole phrase ("crushing chest pain").
+        """
+        merged = list(spans)
+        for regex in self._each:
+            for m in regex.finditer(text.norm):
+                if any(m.start() < e and s < m.end() for s, e in spans) and not (
+                    self.negatable and is_negated(text, m.start(), m.end())
+                ):
+                    merged.append((m.start(), m.end()))
+        merged.sort()
+        out: list[Span] = []
+        for s, e in merged:
+            if out and s <= out[-1][1]:
+                out[-1] = (out[-1][0], max(out[-1][1], e))
+            else:
+                out.append((s, e))
+        return tuple(dict.fromkeys(text.quote(s, e) for s, e in out))
 
     def match(self, message: str) -> tuple[str, ...]:
         """The patient's words that make this rule fire on `message` (empty when it does not)."""
-        found = self.evaluate(Text.of(message))
+        text = Text.of(message)
+        found = self.evaluate(text)
         if found is None or found.lowered:
             return ()
-        return found.phrases
+        return self.quote(text, found.spans)

@@ -332,7 +332,9 @@ LAB_VALUES = Rule(
         "care team's job. Critical values with symptoms are caught by the emergency rules."
     ),
     patterns=(
-        rf"\b(?:my|mi|mis|his|her|our) (?:\w+ )?{LAB}\b (?:\w+ |, ){{0,5}}?\d+(?:\.\d+)?\b",
+        rf"\b(?:my|mi|mis|his|her|our) (?:\w+ )?{LAB}\b (?:\w+ |, ){{0,5}}?\d+(?:\.\d+)?\b"
+        r"(?! (?:days?|weeks?|months?|years?|hours?|minutes?|times|dias|semanas|meses|anos|"
+        r"horas))",
         rf"\b(?:my|mi|mis|his|her|our) (?:\w+ )?{LAB} (?:\w+ ){{0,3}}?(?:high|low|elevated|"
         r"abnormal|off|bad|up|down|flagged|out of range|too high|too low|alto|alta|altos|altas|"
         r"bajo|baja|bajos|bajas|elevad\w*|anormal\w*)\b",
@@ -353,6 +355,7 @@ LAB_VALUES = Rule(
         "what is a normal A1c?",
         "what does a potassium level measure?",
         "what is a normal blood pressure, like 120/80?",
+        "my sugar has been steady for 30 days",
     ),
     instructions=say.URGENT,
 )
