@@ -470,7 +470,11 @@ def _content_answer(
     first: bool,
     timings: dict[str, float],
 ) -> Answer:
-    query, used = _query_for(text, patient=patient, history=history)
+    # Identifiers say nothing about the topic and must not travel further (search logs, model).
+    redacted = redact_identifiers(text, patient.private_terms)
+    query, used = _query_for(
+        re.sub(r"\s*\[redacted\]\s*", " ", redacted).strip(), patient=patient, history=history
+    )
     topic_conditions = intents.condition_topics(patient.conditions)
     topics: list[str] = []
     for condition in topic_conditions:
@@ -532,7 +536,7 @@ def _content_answer(
     pool = list(passages[:COMPOSE_PASSAGES])
     composition, compose_meta = _compose(
         composer,
-        text=redact_identifiers(text, patient.private_terms),
+        text=redacted,
         query=query,
         passages=pool,
         conditions=used or topic_conditions,
