@@ -3,18 +3,47 @@
 The contract every caller relies on: a search returns `Passage` objects, each naming the section
 it came from by its stable external id *and* the version that was approved when it was indexed, so
 an answer can always cite exactly what it used.
+
+`HybridRetriever` ranks sections for a patient's message in two steps:
+1. candidates: the nearest passages and the nearest curated questions (dense), the best BM25
+   matches (lexical), and every section of an article whose name the message spells out;
+2. re-ranking of those candidates by a small weighted sum of normalised signals:
+   - `question`: similarity of the message to the section's curated question ("focus. question").
+     MedQuAD answers are written for *questions*; matching the patient's question to them is the
+     question-entailment idea of the MedQuAD authors;
+   - `passage`: best similarity over the section's passages (the whole answer, not its start);
+   - `bm25`: lexical score relative to the best lexical match of this query;
+   - `focus`: how completely the message names the article's topic (IDF-weighted word coverage of
+     the focus or one of its other names, tolerant to plural/typos);
+   - `qtype`: the section answers the kind of question asked (causes, treatment, ...), from a
+     small deterministic classifier of the message;
+   - `topic`: a mild boost for sections about the patient's own conditions, only when the message
+     is vague ("my condition", no topic named).
+Each result carries these signals in `Passage.scores` for a "why this answer" display.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from knowledge.lexical import STOPWORDS, content_words, words
+
+if TYPE_CHECKING:
+    from knowledge.index import KnowledgeIndex, PassageHit, SectionMeta
 
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved piece of an approved section (short sections whole, long ones in windows)."""
+    """One retrieved piece of an approved section (a whole short section, or a window of a
+    long one)."""
 
     section_id: str  # stable external id, e.g. "GHR_0000804_Sec2"
     version: int  # the approved version of that section this passage was cut from
@@ -40,3 +69,622 @@ class Retriever(Protocol):
         """Best approved passages for `query`; `topics` (e.g. the patient's condition names)
         steer the ranking toward content about them without excluding the rest."""
         ...
+
+
+MODES = ("bm25", "dense", "hybrid")
+
+
+# --------------------------------------------------------------------------------------------
+# Query clean-up
+# --------------------------------------------------------------------------------------------
+_PLACEHOLDER_RE = re.compile(r"\[[A-Z][A-Z _-]*\]")  # de-identification marks: [LOCATION]
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_EMAIL_RE = re.compile(r"\S+@\S+\.\w+")
+_DOSE_RE = re.compile(
+    r"\b\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|ug|g|gm|ml|iu|units?|tabs?|tablets?|pills?|%)\b",
+    re.IGNORECASE,
+)
+_CODE_RE = re.compile(r"\b(?:NDC\s*#?\s*)?\d[\d\-/.]{5,}\d\b", re.IGNORECASE)  # NDC, phone, dates
+_GREETING_RE = re.compile(
+    r"^\s*(?:hello|hi|hey|greetings|dear\s+\w+(?:\s+\w+)?|good\s+(?:morning|afternoon|evening))"
+    r"\b[\s,!.:-]*",
+    re.IGNORECASE,
+)
+_SIGNOFF_RE = re.compile(
+    r"(?:\b(?:thanks?(?:\s+you)?(?:\s+(?:so|very)\s+much)?|thank\s*you|many\s+thanks|regards|"
+    r"sincerely|best\s+wishes|cheers|sent\s+from\s+my\s+\w+)\b[\s\S]{0,60})$",
+    re.IGNORECASE,
+)
+_SPACES_RE = re.compile(r"[ \t\r\f\v]+")
+
+
+def clean_query(text: str) -> str:
+    """A patient's message reduced to what it asks: the subject line and body joined as
+    sentences, without greetings, sign-offs, codes, doses, links or de-identification marks."""
+    text = _PLACEHOLDER_RE.sub(" ", text)
+    text = _URL_RE.sub(" ", text)
+    text = _EMAIL_RE.sub(" ", text)
+    text = _CODE_RE.sub(" ", text)
+    text = _DOSE_RE.sub(" ", text)
+    lines = []
+    for line in text.splitlines():
+        line = _GREETING_RE.sub("", _SPACES_RE.sub(" ", line).strip())
+        if line and content_words(line):  # a line of only "Thank you!" says nothing
+            lines.append(line.rstrip(" ,;:-"))
+    joined = ". ".join(lines) if len(lines) > 1 else (lines[0] if lines else "")
+    joined = _SIGNOFF_RE.sub("", joined).strip()
+    return joined or _SPACES_RE.sub(" ", text).strip()
+
+
+# --------------------------------------------------------------------------------------------
+# Question type: what kind of answer the message asks for (the corpus labels every section).
+# --------------------------------------------------------------------------------------------
+_QTYPE_RULES: tuple[tuple[str, str], ...] = (
+    (
+        "causes",
+        r"caus(?:e|es|ed|ing)|why (?:do|does|did|would|are|is|am)|reasons?|what makes|"
+        r"triggers?|due to|risk factors?",
+    ),
+    (
+        "treatment",
+        r"treat(?:s|ed|ing|ments?)?|cur(?:e|es|ed|ing)|therap(?:y|ies)|remed(?:y|ies)|"
+        r"medications?|medicines?|surgery|get rid of|relie(?:f|ve)|manag(?:e|ing|ement)",
+    ),
+    ("symptoms", r"symptoms?|signs? (?:of|and)|warning signs?"),
+    (
+        "inheritance",
+        r"inherit(?:ed|able|ance)?|hereditary|genetic(?:ally)?|passed (?:down|on)|"
+        r"runs? in (?:the |my )?famil(?:y|ies)",
+    ),
+    (
+        "exams and tests",
+        r"diagnos(?:e|ed|is|tic)|tests?|tested|testing|screen(?:ing|ed)?|"
+        r"detect(?:ed)?|laborator(?:y|ies)|lab work",
+    ),
+    (
+        "prevention",
+        r"prevent(?:ed|ing|ion)?|avoid(?:ed|ing)?|protect(?:ed|ion)?|"
+        r"vaccin(?:e|es|ation|ated)|immuni[sz](?:e|ation)|shots?",
+    ),
+    (
+        "outlook",
+        r"prognosis|outlook|life expectancy|surviv(?:e|al)|recover(?:y)?|go away|"
+        r"how long will|fatal|deadly",
+    ),
+    (
+        "susceptibility",
+        r"at risk|who (?:gets|can get|is likely)|chances? of|more likely|"
+        r"could .{1,40} (?:occur|happen|develop)",
+    ),
+    ("frequency", r"how common|how many people|prevalen(?:ce|t)|how rare"),
+    ("complications", r"complications?|lead to|long[- ]term effects?"),
+    ("side effects", r"side effects?|adverse|reactions?|safe to take"),
+    ("usage", r"dos(?:e|es|age|ing)|how (?:much|often) (?:should|can|do)|how to (?:take|use)"),
+    ("forget a dose", r"(?:miss(?:ed)?|forg[eo]t(?:ten)?) (?:a |my )?dose"),
+    ("emergency or overdose", r"overdos(?:e|ed|ing)|too much"),
+    ("storage and disposal", r"stor(?:e|ed|age|ing)|expir(?:e|ed|ation|y)|disposal|dispose"),
+    (
+        "interactions",
+        r"interact(?:ion|ions|s)?|mix(?:ing|ed)?|together|combin(?:e|ed|ing)|"
+        r"contraindicat(?:ed|ion|ions)",
+    ),
+    ("indication", r"used for|prescribed for|indications?|what is it for|usage info"),
+    ("brand names", r"brand|generic (?:name|version)"),
+    (
+        "when to see a doctor",
+        r"see a doctor|call (?:my|a|the) doctor|(?:what|which) (?:kind of |type of )?"
+        r"(?:doctor|specialist)|specialist|emergency room",
+    ),
+    ("support groups", r"support groups?|where can i find help|organi[sz]ations?"),
+    ("research", r"clinical trials?|research|new treatments?"),
+    ("stages", r"stag(?:e|es|ing)"),
+    ("considerations", r"what (?:can|should) i do|diet|exercise|lifestyle|home care|self[- ]care"),
+    (
+        "information",
+        r"what (?:is|are)|whats|what's|information|info|tell me about|explain|"
+        r"meaning of|definition|learn (?:more )?about|relationship|difference between",
+    ),
+)
+_QTYPE_RES = tuple(
+    (qtype, re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)) for qtype, pattern in _QTYPE_RULES
+)
+# Section types that answer nearly the same need (half credit).
+_RELATED_QTYPES: dict[str, tuple[str, ...]] = {
+    "treatment": ("considerations", "usage", "indication"),
+    "inheritance": ("genetic changes", "causes"),
+    "causes": ("genetic changes", "susceptibility"),
+    "side effects": ("complications", "precautions", "warning", "interactions"),
+    "interactions": ("precautions", "warning", "side effects", "other information"),
+    "complications": ("outlook", "side effects"),
+    "prevention": ("susceptibility", "considerations"),
+    "usage": ("indication", "dietary", "other information"),
+    "indication": ("information", "usage"),
+    "exams and tests": ("symptoms",),
+    "symptoms": ("information",),
+    "when to see a doctor": ("exams and tests", "considerations"),
+    "storage and disposal": ("other information",),
+}
+
+
+def detect_qtypes(query: str) -> dict[str, float]:
+    """Section types the message asks about, with a weight in (0, 1]. A message matching no
+    rule is taken as a request for general information."""
+    found = [qtype for qtype, pattern in _QTYPE_RES if pattern.search(query)]
+    specific = [q for q in found if q != "information"]
+    weights: dict[str, float] = {}
+    for qtype in specific:
+        weights[qtype] = 1.0
+    for qtype in specific:
+        for related in _RELATED_QTYPES.get(qtype, ()):
+            weights.setdefault(related, 0.5)
+    if not specific:
+        weights["information"] = 1.0
+    elif "information" in found:
+        weights.setdefault("information", 0.5)
+    return weights
+
+
+# --------------------------------------------------------------------------------------------
+# Focus detection: which article topics the message names.
+# --------------------------------------------------------------------------------------------
+def stem(word: str) -> str:
+    """A light English stemmer for matching topic names (plurals and possessives): enough to
+    equate "nodes"/"node", "diabete"/"diabetes", without Porter's over-reach on names."""
+    word = word.lower()
+    if word.endswith("'s"):
+        word = word[:-2]
+    word = word.replace("'", "")
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def name_terms(text: str) -> tuple[str, ...]:
+    """Stemmed meaningful words of a name or message (digits kept: "type 2" matters)."""
+    return tuple(stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
+
+
+def article_of(section_id: str) -> str:
+    """The article (document) a section id belongs to: "GHR_0000804_Sec2" -> "GHR_0000804"."""
+    return section_id.rsplit("_Sec", 1)[0]
+
+
+def acronym(name: str) -> str | None:
+    """Initials of a name of three or more words ("normal pressure hydrocephalus" -> "nph"):
+    patients often write the short form."""
+    initials = [w[0] for w in re.split(r"[\s/]+", name.lower()) if w and w not in STOPWORDS]
+    if len(initials) < 3 or not all(c.isalpha() for c in initials):
+        return None
+    return "".join(initials)
+
+
+@dataclass
+class _NameIndex:
+    """Article names (focus, other names, acronyms) of every indexed section, for focus
+    detection, and the sections of every article."""
+
+    generation: int
+    names: list[tuple[tuple[str, ...], list[str]]]  # name id -> (terms, section ids)
+    by_term: dict[str, list[int]]
+    idf: dict[str, float]
+    section_names: dict[str, list[int]]  # section id -> its name ids
+    articles: dict[str, list[str]]  # article id -> its section ids
+    vocabulary: dict[str, int]  # surface word -> number of sections containing it
+    sections: int
+    default_idf: float
+
+    @classmethod
+    def build(cls, generation: int, rows, vocabulary: dict[str, int]) -> _NameIndex:
+        rows = list(rows)
+        common = max(1, len(rows) // 50)
+        ids_by_terms: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        section_terms: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        articles: dict[str, list[str]] = defaultdict(list)
+        for row in rows:
+            articles[article_of(row.section_id)].append(row.section_id)
+            forms = [name_terms(n) for n in (row.focus, *row.topics)]
+            for name in (row.focus, *row.topics):
+                short = acronym(name)
+                # An acronym that is also an ordinary word ("aid") would fire on prose.
+                if short and short not in STOPWORDS and vocabulary.get(short, 0) <= common:
+                    forms.append((short,))
+            for terms in forms:
+                if terms and terms not in section_terms[row.section_id]:
+                    ids_by_terms[terms].append(row.section_id)
+                    section_terms[row.section_id].append(terms)
+        names = list(ids_by_terms.items())
+        number = {terms: i for i, (terms, _) in enumerate(names)}
+        by_term: dict[str, list[int]] = defaultdict(list)
+        df: dict[str, int] = defaultdict(int)
+        for i, (terms, _) in enumerate(names):
+            for term in set(terms):
+                by_term[term].append(i)
+                df[term] += 1
+        total = max(1, len(names))
+        idf = {term: math.log(1 + total / count) for term, count in df.items()}
+        section_names = {
+            sid: [number[terms] for terms in term_list] for sid, term_list in section_terms.items()
+        }
+        return cls(
+            generation=generation,
+            names=names,
+            by_term=dict(by_term),
+            idf=idf,
+            section_names=section_names,
+            articles=dict(articles),
+            vocabulary=vocabulary,
+            sections=len(rows),
+            default_idf=math.log(1 + total),
+        )
+
+    def weight(self, term: str) -> float:
+        return self.idf.get(term, self.default_idf)
+
+    def coverage(self, name_id: int, query_terms: set[str], query_weight: float) -> float:
+        """How completely the message names this topic: the IDF-weighted share of the name's
+        words found in the message, scaled down when the shared words are common ("pain",
+        "cancer" match too much to count fully) unless the name is all the message is about."""
+        terms = self.names[name_id][0]
+        total = sum(self.weight(t) for t in terms)
+        covered = sum(self.weight(t) for t in terms if t in query_terms)
+        if not total or not covered:
+            return 0.0
+        specificity = min(1.0, covered / SPECIFIC_NAME_IDF)
+        share_of_message = covered / query_weight if query_weight else 0.0
+        return (covered / total) * max(specificity, min(1.0, share_of_message))
+
+    def matches(self, query_terms: set[str]) -> dict[int, float]:
+        """Names sharing at least one word with the message, with their coverage."""
+        seen: set[int] = set()
+        for term in query_terms:
+            seen.update(self.by_term.get(term, ()))
+        query_weight = sum(self.weight(t) for t in query_terms)
+        return {i: self.coverage(i, query_terms, query_weight) for i in seen}
+
+
+# A name is "specific" once the words it shares with the message reach this summed IDF (about
+# two uncommon words, or one rare word like "appendicitis").
+SPECIFIC_NAME_IDF = 8.0
+
+
+def _edits1(word: str) -> set[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in letters]
+    inserts = [a + c + b for a, b in splits for c in letters]
+    return set(deletes + transposes + replaces + inserts)
+
+
+def correct_spelling(
+    text: str, vocabulary: Mapping[str, int], *, max_df: int | None = None, min_length: int = 5
+) -> str:
+    """Replace words unknown to the corpus by the most common corpus word one edit away
+    ("tabkets" -> "tablets", "penicillan" -> "penicillin"). Known and short words stay, and so do
+    words whose only neighbours are very common words (above `max_df` sections): without a
+    dictionary, "fellow" looks like a typo of "follow", and a common word would add nothing."""
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        lower = word.lower()
+        if len(lower) < min_length or lower in vocabulary or lower in STOPWORDS:
+            return word
+        if not lower.isalpha():
+            return word
+        best = max(
+            (
+                c
+                for c in _edits1(lower)
+                if c in vocabulary and (max_df is None or vocabulary[c] <= max_df)
+            ),
+            key=lambda c: (vocabulary[c], c),
+            default=None,
+        )
+        return best or word
+
+    return re.sub(r"[A-Za-z][A-Za-z']+", fix, text)
+
+
+# --------------------------------------------------------------------------------------------
+# Fusion
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FusionWeights:
+    """Weights of the re-ranking signals (all signals lie in [0, 1])."""
+
+    question: float = 1.0
+    passage: float = 1.0
+    bm25: float = 0.3
+    focus: float = 0.5
+    qtype: float = 0.2
+    topic: float = 0.15
+    article: float = 0.0  # share of the article's best score in each of its sections' score
+
+
+@dataclass
+class Candidate:
+    section_id: str
+    question: float = 0.0
+    passage: float = 0.0
+    bm25: float = 0.0
+    focus: float = 0.0
+    qtype: float = 0.0
+    topic: float = 0.0
+    best_passage: PassageHit | None = None
+    meta: SectionMeta | None = None
+
+    def score(self, w: FusionWeights) -> float:
+        return (
+            w.question * self.question
+            + w.passage * self.passage
+            + w.bm25 * self.bm25
+            + w.focus * self.focus
+            + w.qtype * self.qtype
+            + w.topic * self.topic
+        )
+
+    def signals(self) -> dict[str, float]:
+        return {
+            "question": round(self.question, 4),
+            "passage": round(self.passage, 4),
+            "bm25": round(self.bm25, 4),
+            "focus": round(self.focus, 4),
+            "qtype": round(self.qtype, 4),
+            "topic": round(self.topic, 4),
+        }
+
+
+_VAGUE_RE = re.compile(
+    r"\b(?:my|this|that|the|his|her|our) (?:condition|diagnosis|disease|illness|disorder|problem|"
+    r"issue|results?)\b",
+    re.IGNORECASE,
+)
+
+
+def fuse(candidates: Iterable[Candidate], weights: FusionWeights) -> list[tuple[Candidate, float]]:
+    """Final ranking: each section's own score, drawn toward the best score of its article
+    (sections of the article that best matches the message belong together)."""
+    own = [(c, c.score(weights)) for c in candidates]
+    best: dict[str, float] = {}
+    for c, score in own:
+        article = article_of(c.section_id)
+        best[article] = max(best.get(article, score), score)
+    share = weights.article
+    scored = [(c, (1 - share) * score + share * best[article_of(c.section_id)]) for c, score in own]
+    scored.sort(key=lambda item: (-item[1], item[0].section_id))
+    return scored
+
+
+class HybridRetriever:
+    """Search of a `KnowledgeIndex` in one of three modes: "bm25", "dense", "hybrid"."""
+
+    def __init__(
+        self,
+        *,
+        index: KnowledgeIndex,
+        mode: str = "hybrid",
+        weights: FusionWeights | None = None,
+        candidates: int = 60,
+        expand_articles: int = 5,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        self.index = index
+        self.mode = mode
+        self.weights = weights or FusionWeights()
+        self.candidates = candidates
+        self.expand_articles = expand_articles
+        self._names: _NameIndex | None = None
+        self._names_lock = threading.Lock()
+
+    # -- public ---------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        topics: Sequence[str] = (),
+        mode: str | None = None,
+    ) -> list[Passage]:
+        mode = mode or self.mode
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        if not query.strip() and not topics:
+            return []
+        if mode == "bm25":
+            return self._search_bm25(query, k=k)
+        if mode == "dense":
+            return self._search_dense(query, k=k)
+        ranked = self.rank(query, topics=topics)
+        return [self._passage(c, score) for c, score in ranked[:k]]
+
+    # -- modes ----------------------------------------------------------------------------
+    def _search_bm25(self, query: str, *, k: int) -> list[Passage]:
+        terms = content_words(clean_query(query))
+        hits = self.index.lexical.search(terms, limit=k)
+        if not hits:
+            return []
+        top = hits[0][1] or 1.0
+        passages = self._passages_by_overlap([sid for sid, _ in hits], set(terms))
+        out = []
+        for sid, score in hits:
+            hit = passages.get(sid)
+            if hit is None:
+                continue
+            candidate = Candidate(sid, bm25=score / top, best_passage=hit)
+            out.append(self._passage(candidate, score))
+        return out
+
+    def _search_dense(self, query: str, *, k: int) -> list[Passage]:
+        vector = self.index.embed_query(clean_query(query) or query)
+        best: dict[str, PassageHit] = {}
+        for hit in self.index.nearest_passages(vector, n=max(50, 5 * k)):
+            if hit.section_id not in best:  # hits come best first
+                best[hit.section_id] = hit
+        out = []
+        for sid, hit in list(best.items())[:k]:
+            out.append(
+                self._passage(
+                    Candidate(sid, passage=hit.similarity, best_passage=hit), hit.similarity
+                )
+            )
+        return out
+
+    # -- hybrid ---------------------------------------------------------------------------
+    def rank(self, query: str, *, topics: Sequence[str] = ()) -> list[tuple[Candidate, float]]:
+        """All candidates of the hybrid search with their fused score, best first."""
+        candidates = self.collect(query, topics=topics)
+        return fuse(candidates.values(), self.weights)
+
+    def collect(self, query: str, *, topics: Sequence[str] = ()) -> dict[str, Candidate]:
+        """Candidate sections for a message, with every signal filled in."""
+        names = self._name_index()
+        cleaned = clean_query(query)
+        cleaned = correct_spelling(cleaned, names.vocabulary, max_df=names.sections // 50)
+        vague = not cleaned or bool(_VAGUE_RE.search(cleaned))
+        dense_text = cleaned or " ".join(topics)
+        vector = self.index.embed_query(dense_text)
+        n = self.candidates
+        candidates: dict[str, Candidate] = {}
+
+        def get(sid: str) -> Candidate:
+            if sid not in candidates:
+                candidates[sid] = Candidate(sid)
+            return candidates[sid]
+
+        for hit in self.index.nearest_passages(vector, n=2 * n):
+            c = get(hit.section_id)
+            if hit.similarity > c.passage:
+                c.passage, c.best_passage = hit.similarity, hit
+        for sid, similarity in self.index.nearest_questions(vector, n=n):
+            get(sid).question = similarity
+        lexical = self.index.lexical.search(content_words(cleaned), limit=n)
+        top_bm25 = lexical[0][1] if lexical else 1.0
+        for sid, score in lexical:
+            get(sid).bm25 = score / top_bm25 if top_bm25 else 0.0
+
+        query_terms = set(name_terms(cleaned))
+        name_scores = names.matches(query_terms)
+        for name_id, coverage in sorted(name_scores.items(), key=lambda kv: -kv[1]):
+            if coverage < 0.999:
+                break
+            for sid in names.names[name_id][1][:n]:
+                get(sid)
+        topic_scores: dict[int, float] = {}
+        if topics:
+            topic_terms = set().union(*(set(name_terms(t)) for t in topics))
+            topic_scores = names.matches(topic_terms)
+            if vague or not any(v >= 0.999 for v in name_scores.values()):
+                for name_id, coverage in topic_scores.items():
+                    if coverage >= 0.999:
+                        for sid in names.names[name_id][1][:n]:
+                            get(sid)
+            else:
+                topic_scores = {}  # the message names its own topic: do not steer
+
+        qtypes = detect_qtypes(cleaned)
+
+        def complete(ids: Iterable[str]) -> None:
+            batch = {sid: candidates[sid] for sid in ids}
+            self._fill_missing(vector, batch)
+            for sid, c in batch.items():
+                if c.meta is None:  # gone from the index between two reads
+                    del candidates[sid]
+                    continue
+                name_ids = names.section_names.get(sid, ())
+                c.focus = max((name_scores.get(i, 0.0) for i in name_ids), default=0.0)
+                c.topic = max((topic_scores.get(i, 0.0) for i in name_ids), default=0.0)
+                c.qtype = qtypes.get(c.meta.qtype, 0.0)
+
+        complete(list(candidates))
+        # The other sections of the best articles: a patient asking about a topic is often
+        # served by several sections of one article (causes, treatment...), and these may be
+        # missed by every first-stage search.
+        best: dict[str, float] = {}
+        for c in candidates.values():
+            article = article_of(c.section_id)
+            best[article] = max(best.get(article, 0.0), c.score(self.weights))
+        top_articles = sorted(best, key=lambda a: -best[a])[: self.expand_articles]
+        added = [
+            sid
+            for article in top_articles
+            for sid in names.articles.get(article, ())
+            if sid not in candidates
+        ]
+        for sid in added:
+            get(sid)
+        if added:
+            complete(added)
+        return candidates
+
+    def _fill_missing(self, vector: np.ndarray, candidates: dict[str, Candidate]) -> None:
+        ids = list(candidates)
+        vectors, metas = self.index.question_vectors(ids)
+        for sid, c in candidates.items():
+            c.meta = metas.get(sid)
+            if sid in vectors and c.question == 0.0:
+                c.question = float(vectors[sid] @ vector)
+        missing = [sid for sid, c in candidates.items() if c.best_passage is None and c.meta]
+        for hit, passage_vector in self.index.passages_of(missing):
+            c = candidates[hit.section_id]
+            similarity = float(passage_vector @ vector)
+            if c.best_passage is None or similarity > c.passage:
+                c.passage = similarity
+                c.best_passage = _with_similarity(hit, similarity)
+
+    # -- helpers --------------------------------------------------------------------------
+    def _name_index(self) -> _NameIndex:
+        generation = self.index.generation()
+        current = self._names
+        if current is not None and current.generation == generation:
+            return current
+        with self._names_lock:
+            if self._names is None or self._names.generation != generation:
+                lexical = self.index.lexical
+                self._names = _NameIndex.build(generation, lexical.names(), lexical.vocabulary())
+            return self._names
+
+    def _passages_by_overlap(
+        self, section_ids: Sequence[str], terms: set[str]
+    ) -> dict[str, PassageHit]:
+        best: dict[str, tuple[int, PassageHit]] = {}
+        for hit, _vector in self.index.passages_of(section_ids):
+            overlap = len(terms & set(words(hit.text)))
+            current = best.get(hit.section_id)
+            if current is None or (overlap, -hit.passage_no) > (current[0], -current[1].passage_no):
+                best[hit.section_id] = (overlap, hit)
+        return {sid: hit for sid, (_, hit) in best.items()}
+
+    @staticmethod
+    def _passage(candidate: Candidate, score: float) -> Passage:
+        hit = candidate.best_passage
+        assert hit is not None
+        meta = hit.meta
+        return Passage(
+            section_id=hit.section_id,
+            version=hit.version,
+            passage_id=hit.passage_id,
+            text=hit.text,
+            question=str(meta.get("question", "")),
+            focus=str(meta.get("focus", "")),
+            qtype=str(meta.get("qtype", "")),
+            source=str(meta.get("source", "")),
+            url=str(meta.get("url", "")),
+            score=float(score),
+            scores=candidate.signals(),
+        )
+
+
+def _with_similarity(hit: PassageHit, similarity: float) -> PassageHit:
+    from dataclasses import replace
+
+    return replace(hit, similarity=similarity)
+
+
+def section_ids(passages: Iterable[Passage]) -> list[str]:
+    return [p.section_id for p in passages]

@@ -1,0 +1,283 @@
+"""Lexical (keyword) index of approved sections: SQLite FTS5 with BM25 ranking.
+
+Lives in one SQLite file next to the vector store. Sections are added, replaced and removed one by
+one (no rebuild needed to approve or retire one), and ranking is done by SQLite's `bm25()` with
+the focus and question weighted above the answer text: a patient who names a condition should
+find the sections *about* it before sections that merely mention it.
+
+Queries use OR semantics over the meaningful words (stopwords and message filler removed): a
+patient's message is long and chatty, and requiring every word would find nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+# bm25() column weights for (focus, question, text).
+FIELD_WEIGHTS = (4.0, 2.0, 1.0)
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+
+_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+# General English function words, plus the filler of patient messages (greetings, thanks,
+# "I would like to know"): frequent, and saying nothing about the topic.
+STOPWORDS = frozenset(
+    """
+    a about above after again against all also am an and any are aren't as at be because
+    been before being below between both but by can can't cannot could couldn't did didn't
+    do does doesn't doing don't down during each else even ever every few for from further
+    get gets getting got had hadn't has hasn't have haven't having he he'd he'll he's her
+    here here's hers herself him himself his how how's however i i'd i'll i'm i've if in
+    into is isn't it it's its itself just let's like me might more most much must mustn't my
+    myself no nor not now of off often on once only or other ought our ours ourselves out
+    over own per quite rather really same shall shan't she she'd she'll she's should
+    shouldn't so some such than that that's the their theirs them themselves then there
+    there's these they they'd they'll they're they've this those though through thus to too
+    under until up upon us very was wasn't we we'd we'll we're we've were weren't what
+    what's whatever when when's where where's whether which while who who's whom whose why
+    why's will with within without won't would wouldn't yet you you'd you'll you're you've
+    your yours yourself yourselves hello hi hey dear thanks thank thankyou please pls plz
+    regards sincerely kindly appreciate appreciated wondering wonder know knew want wanted
+    wants need needs needed like liked would question questions ask asking asked answer
+    answers tell say said anyone someone something anything thing things etc ok okay yes
+    also maybe lot lots really much many whats hows whys wheres whos im ive id ill dont
+    doesnt didnt cant couldnt wont wouldnt isnt arent wasnt shouldnt thats theres theyre
+    youre
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
+
+
+def words(text: str) -> list[str]:
+    """Lowercased word tokens (letters/digits, inner apostrophes kept)."""
+    return _WORD_RE.findall(text.lower())
+
+
+def content_words(text: str) -> list[str]:
+    """Words worth matching: no stopwords, no bare numbers, no single letters."""
+    return [w for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit()]
+
+
+def match_expression(terms: Sequence[str]) -> str:
+    """An FTS5 MATCH expression: any of the terms (each quoted, so no query syntax leaks in)."""
+    unique = dict.fromkeys(t.replace('"', "") for t in terms if t)
+    return " OR ".join(f'"{t}"' for t in unique if t)
+
+
+class LexicalDoc(Protocol):
+    section_id: str
+    version: int
+    focus: str
+    question: str
+    qtype: str
+    source: str
+    text: str
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SectionName:
+    """The names under which a section's topic is known (for focus detection)."""
+
+    section_id: str
+    focus: str
+    topics: tuple[str, ...]
+    qtype: str
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sections (
+    rowid INTEGER PRIMARY KEY,
+    section_id TEXT NOT NULL UNIQUE,
+    version INTEGER NOT NULL,
+    focus TEXT NOT NULL,
+    question TEXT NOT NULL,
+    qtype TEXT NOT NULL,
+    source TEXT NOT NULL,
+    topics TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS sections_fts USING fts5(
+    focus, question, text, tokenize = '__TOKENIZER__'
+);
+CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO state (key, value) VALUES ('generation', '0');
+""".replace("__TOKENIZER__", TOKENIZER)
+_TOPIC_SEPARATOR = "\x1f"
+
+
+class LexicalIndex:
+    """FTS5 index of sections, keyed by section id. Safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- writes ---------------------------------------------------------------------------
+    def upsert(self, docs: Iterable[LexicalDoc]) -> int:
+        """Add or replace sections (by section id). Returns how many were written."""
+        docs = list(docs)
+        if not docs:
+            return 0
+        with self._lock, self._transaction():
+            self._delete_locked([d.section_id for d in docs])
+            added: Counter[str] = Counter()
+            for doc in docs:
+                cursor = self._db.execute(
+                    "INSERT INTO sections (section_id, version, focus, question, qtype, source,"
+                    " topics) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        doc.section_id,
+                        int(doc.version),
+                        doc.focus,
+                        doc.question,
+                        doc.qtype,
+                        doc.source,
+                        _TOPIC_SEPARATOR.join(doc.topics),
+                    ),
+                )
+                self._db.execute(
+                    "INSERT INTO sections_fts (rowid, focus, question, text) VALUES (?, ?, ?, ?)",
+                    (cursor.lastrowid, _with_topics(doc.focus, doc.topics), doc.question, doc.text),
+                )
+                added.update(set(words(f"{doc.focus} {doc.question} {doc.text}")))
+            self._add_words(added, +1)
+            self._bump()
+        return len(docs)
+
+    def delete(self, section_ids: Iterable[str]) -> int:
+        """Remove sections; unknown ids are ignored. Returns how many were removed."""
+        with self._lock, self._transaction():
+            removed = self._delete_locked(list(section_ids))
+            if removed:
+                self._bump()
+        return removed
+
+    def clear(self) -> None:
+        with self._lock, self._transaction():
+            self._db.execute("DELETE FROM sections")
+            self._db.execute("DELETE FROM sections_fts")
+            self._db.execute("DELETE FROM words")
+            self._bump()
+
+    def _delete_locked(self, section_ids: list[str]) -> int:
+        removed = 0
+        gone: Counter[str] = Counter()
+        for chunk in _chunks(section_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT s.rowid, f.focus, f.question, f.text FROM sections s"  # noqa: S608
+                f" JOIN sections_fts f ON f.rowid = s.rowid WHERE s.section_id IN ({marks})",
+                chunk,
+            ).fetchall()
+            for rowid, focus, question, text in rows:
+                gone.update(set(words(f"{focus} {question} {text}")))
+                self._db.execute("DELETE FROM sections_fts WHERE rowid = ?", (rowid,))
+                self._db.execute("DELETE FROM sections WHERE rowid = ?", (rowid,))
+            removed += len(rows)
+        if gone:
+            self._add_words(gone, -1)
+        return removed
+
+    def _add_words(self, counts: Counter[str], sign: int) -> None:
+        self._db.executemany(
+            "INSERT INTO words (word, df) VALUES (?, ?)"
+            " ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
+            [(w, sign * n) for w, n in counts.items()],
+        )
+        if sign < 0:
+            self._db.execute("DELETE FROM words WHERE df <= 0")
+
+    def _bump(self) -> None:
+        self._db.execute(
+            "UPDATE state SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
+        )
+
+    def _transaction(self):
+        db = self._db
+
+        class _Tx:
+            def __enter__(self_inner):
+                db.execute("BEGIN IMMEDIATE")
+
+            def __exit__(self_inner, exc_type, exc, tb):
+                db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+                return False
+
+        return _Tx()
+
+    # -- reads ----------------------------------------------------------------------------
+    def search(
+        self, terms: Sequence[str], *, limit: int = 100, weights: Sequence[float] = FIELD_WEIGHTS
+    ) -> list[tuple[str, float]]:
+        """Sections matching any of `terms`, best first, as (section_id, bm25 score > 0)."""
+        expression = match_expression(terms)
+        if not expression:
+            return []
+        w_focus, w_question, w_text = (float(w) for w in weights)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT s.section_id, -bm25(sections_fts, ?, ?, ?) AS score"
+                " FROM sections_fts JOIN sections s ON s.rowid = sections_fts.rowid"
+                " WHERE sections_fts MATCH ? ORDER BY bm25(sections_fts, ?, ?, ?) LIMIT ?",
+                (w_focus, w_question, w_text, expression, w_focus, w_question, w_text, limit),
+            ).fetchall()
+        return [(section_id, float(score)) for section_id, score in rows]
+
+    def search_query(self, query: str, *, limit: int = 100) -> list[tuple[str, float]]:
+        """`search` over the content words of free text."""
+        return self.search(content_words(query), limit=limit)
+
+    def versions(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._db.execute("SELECT section_id, version FROM sections").fetchall())
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM sections").fetchone()[0])
+
+    def names(self) -> list[SectionName]:
+        with self._lock:
+            rows = self._db.execute("SELECT section_id, focus, topics, qtype FROM sections")
+            return [
+                SectionName(sid, focus, tuple(t for t in topics.split(_TOPIC_SEPARATOR) if t), qt)
+                for sid, focus, topics, qt in rows.fetchall()
+            ]
+
+    def vocabulary(self, *, min_df: int = 1) -> dict[str, int]:
+        """Surface words of the indexed text and in how many sections each occurs."""
+        with self._lock:
+            rows = self._db.execute("SELECT word, df FROM words WHERE df >= ?", (min_df,))
+            return dict(rows.fetchall())
+
+    def generation(self) -> int:
+        """Changes whenever the index content changes (lets readers refresh their caches)."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM state WHERE key = 'generation'").fetchone()
+        return int(row[0])
+
+
+def _with_topics(focus: str, topics: Sequence[str]) -> str:
+    return " ; ".join([focus, *[t for t in topics if t and t != focus]])
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
