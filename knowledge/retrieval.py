@@ -688,3 +688,11 @@ def _with_similarity(hit: PassageHit, similarity: float) -> PassageHit:
 
 def section_ids(passages: Iterable[Passage]) -> list[str]:
     return [p.section_id for p in passages]
+
+
+def get_retriever() -> HybridRetriever:
+    """The process-wide hybrid retriever over the configured index (see Django settings
+    KNOWLEDGE_INDEX_DIR, EMBEDDING_CACHE_DIR, CHROMA_HOST)."""
+    from knowledge.services import get_index
+
+    return get_index().retriever()
