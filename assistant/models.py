@@ -184,4 +184,6 @@ class KnowledgeGap(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
 from .inbox_models import *  # noqa: E402,F401,F403  - nurse-inbox models live in their own module
