@@ -86,7 +86,7 @@ PROTECTED_WORDS: frozenset[str] = frozenset(
         horse humana humane humano humanos humans husbands increased increases infections
         inhaled injection killings kills kissed laughter leach lecho lever liking lining live
         loses losing lough loving lying making marcos marea mares mediation medici medio
-        meditation messed mexico milling mills misses moral mores mori morse moses mothers
+        meditation messed mexico milling mills misses moral mores mori mourir morse moses mothers
         mumbled never norse noses nurses olive other pacing paint painted paints pairs passes
         paused pearson pechos persona persons piles pill pins pissed plains podium polls poses
         pressured pressures prison pulls purse raging rains rather rating reactions respirer
@@ -126,6 +126,7 @@ EXPANSIONS: dict[str, str] = {
             bc=because  cuz=because  coz=because  bp=blood_pressure  hrs=hours  hr=hour
             mins=minutes  min=minutes  wks=weeks  yrs=years  yr=year  dr=doctor  doc=doctor
             ppl=people  abt=about  tho=though  thru=through  alot=a_lot  hubby=husband  hubs=husband
+            cnt=cant  cant't=cant  dnt=dont  wnt=want  cud=could
             wifey=wife  bf=boyfriend  gf=girlfriend  od=overdose  od'd=overdosed  od'ed=overdosed
             oded=overdosed  odd'd=overdosed  prolly=probably  rly=really  srsly=seriously
             thinkin=thinking  runnin=running  gettin=getting  havin=having  feelin=feeling

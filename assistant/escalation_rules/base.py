@@ -175,9 +175,16 @@ _DENIED = re.compile(
 )
 
 
-def has_lived_experience(text: Text) -> bool:
+# "How do I know if I have the flu?" is a question, not a report; for emergency rules it still
+# counts ("how do I know if I'm having a heart attack" escalates: err toward escalating).
+_HYPOTHETICAL = re.compile(r"\b(?:if|whether) (?:i|he|she|you|we) (?:have|has|am|is|are|had|get)\b")
+
+
+def has_lived_experience(text: Text, *, hypothetical_counts: bool = True) -> bool:
     """True when the message says someone is living something now ("I have", "right now")."""
     norm = _NOT_EXPERIENCE.sub(" ", text.norm)
+    if not hypothetical_counts:
+        norm = _HYPOTHETICAL.sub(" ", norm)
     # "I am not having any chest pain" describes no experience.
     return any(not _DENIED.match(norm[m.end() :]) for m in EXPERIENCE_MARKERS.finditer(norm))
 
@@ -278,6 +285,9 @@ class Rule:
 
     def evaluate(self, text: Text) -> RuleMatch | None:
         """The rule's match on a prepared message, or None when it does not fire."""
+        # The extra condition is usually absent and cheaper to test than the patterns.
+        if self._requires is not None and not self._live_spans(self._requires, text):
+            return None
         spans = self._live_spans(self._regex, text)
         if self.finder is not None:
             spans += [s for s in self.finder(text) if not is_negated(text, *s)]
@@ -285,13 +295,11 @@ class Rule:
             spans = [s for s in spans if not is_past_history(text, s[0])]
         if not spans:
             return None
-        if self._requires is not None and not self._live_spans(self._requires, text):
-            return None
         spans.sort()
         lowered = (
             self.education_lowerable
             and all(is_education_question(text, start) for start, _ in spans)
-            and not has_lived_experience(text)
+            and not has_lived_experience(text, hypothetical_counts=self.level == EMERGENCY)
         )
         return RuleMatch(self, tuple(spans), lowered)
 

@@ -35,7 +35,8 @@ VIOLENT_OBJECT = (
     r"mother|dad|father|family|brother|sister|teacher|classmates?|ex|newborn|toddler))"
 )
 CRISIS_WORDS = (
-    r"(?:confus\w*|cant think|not making sense|passing out|passed out|unconscious|wont wake|"
+    r"(?:confus(?:ed|ion)(?! about| by| why| on| as to| whether| if| with)|cant think|"
+    r"not making sense|passing out|passed out|unconscious|wont wake|"
     r"hard to wake|seizure|slurr\w*|cant swallow|cant stay awake|acting drunk|confundid\w*|"
     r"desmay\w*|no despierta)"
 )
@@ -156,7 +157,13 @@ SELF_HARM = Rule(
         r"\bunaliv\w*\b",
         r"\b(?:end|ending|ended|take|taking|took) (?:my|my own) li(?:fe|ves)\b"
         r"(?! back| into| in (?:my|your) hands)",
-        r"\bend (?:it all|everything|things|it tonight|it today)\b",
+        r"\bend(?:ing)? (?:it all|everything|things|it tonight|it today)\b",
+        r"\b(?:nothing|no one|nobody|noone) (?:left )?to live for\b",
+        r"\b(?:nobody|no one|noone) (?:would|will|is going to) (?:even )?(?:miss me|care if i"
+        r" (?:die|died|was gone|am gone))\b",
+        r"\b(?:dont think i should|shouldnt|dont deserve to) (?:be alive|be here|live|exist)\b",
+        r"\b(?:jump|jumping) (?:off|from|in front of) (?:a |the |this |my )?(?:bridge|building|"
+        r"roof|cliff|balcony|train|car|truck|overpass)\b|\b(?:tirarme|aventarme) (?:de|a|del) ",
         r"\b(?:want|wanting|going|plan|planning|ready|thinking about|think about|decided) "
         r"(?:to )?end it\b",
         r"\b(?:want|wanted|wanting|wish|ready|plan|planning|tempted|deserve|rather|just "
@@ -215,6 +222,9 @@ SELF_HARM = Rule(
         "thinking about unaliving myself",
         "there's no reason to live anymore",
         "I'm done with life",
+        "I've got nothing to live for",
+        "nobody would miss me if I was gone",
+        "gonna jump off a bridge",
         "I don't see the point of living anymore",
         "I don't want to wake up tomorrow",
         "everyone would be better off without me",
@@ -337,7 +347,14 @@ OVERDOSE = Rule(
         r"|button batter(?:y|ies)|batter(?:y|ies)|magnets?|antifreeze|cleaner|cleaning (?:fluid|"
         r"products?|solution|spray)|poison|rat poison|pesticide|insecticide|weed killer|gasoline|"
         r"kerosene|lighter fluid|lamp oil|nicotine|vape juice|e liquid|drain cleaner|ammonia|lye"
-        r"|chlorine)\b",
+        r"|chlorine|dish soap|soap|essential oils?|perfume|nail polish remover|paint thinner|"
+        r"windshield (?:washer )?fluid|mothballs?)\b",
+        rf"\b(?:took|taken|swallowed|ate|got into) (?:\w+ )?(?:some of )?(?:my |his |her |their )?"
+        rf"(?:{FAMILY}|someone elses|somebody elses) {G2}{PILLS}\b",
+        r"\b(?:se tomo|me tome|tomo|se comio|se trago|trago) (?:\w+ ){0,3}?(?:pastillas|pildoras|"
+        rf"medicinas?|medicamentos?) de (?:mi|su|la|el) {FAMILY}\b",
+        r"\b(?:hij[oa]|bebe|nin[oa]) (?:\w+ ){0,2}?(?:se tomo|se comio|se trago|trago|tomo) "
+        r"(?:\w+ ){0,3}?(?:pastillas|pildoras|medicinas?|medicamentos?|tabletas|cloro|jabon)\b",
         rf"\b{CHILD} {G2}(?:got into|ate|eaten|swallowed|chewed|drank|got ahold of|got hold of) "
         rf"{G4}{PILLS}\b",
         r"(?<!food )\bpoison(?:ed|ing)?\b(?! ivy| oak| sumac)",
@@ -367,6 +384,9 @@ OVERDOSE = Rule(
         "I just took all of my antidepressants",
         "me tomé todas las pastillas del frasco",
         "se tomó un frasco de pastillas",
+        "my daughter drank dish soap",
+        "I took my husband's oxycodone",
+        "mi hija se tomó unas pastillas de mi mamá",
     ),
     counter_examples=(
         "I took 2 tylenol for my headache",
@@ -409,6 +429,8 @@ ANAPHYLAXIS = Rule(
         r"\bgarganta (?:\w+ ){0,2}?(?:cerrando|cerrada|se cierra|se me cierra|hinchad\w*|"
         r"inflamad\w*)\b",
         r"\b(?:lengua|labios?|boca) (?:\w+ ){0,2}?(?:hinchad\w*|inflamad\w*)\b",
+        r"\b(?:se me|se le) (?:esta )?(?:hinch|inflam)\w* (?:la |los |el )?(?:lengua|labios?|"
+        r"garganta|boca)\b",
         r"\b(?:hinchazon|inflamacion) (?:de|en) (?:la |los |mi |mis )?(?:lengua|labios|garganta)\b",
         r"\breaccion alergica (?:grave|fuerte|severa|seria)\b|\bchoque anafilactico\b",
     ),
@@ -418,6 +440,7 @@ ANAPHYLAXIS = Rule(
         "I used my epipen but I still feel off",
         "severe allergic reaction, hives everywhere",
         "se me está cerrando la garganta",
+        "se me hinchó la lengua",
     ),
     counter_examples=(
         "I have a sore throat and swollen tonsils",
@@ -555,6 +578,7 @@ CHEST_PAIN = Rule(
         r"\b(?:estoy teniendo|esta teniendo|creo que (?:\w+ ){0,3}?|me esta dando|le esta dando|"
         r"tengo|tiene|sintomas de|senales de|como) (?:un |una )?(?:infarto|ataque (?:al corazon|"
         r"cardiaco))\b",
+        r"\b(?:cheat|chets|chst) (?:pain|pains|hurts?|pressure|tight\w*)\b",
         r"\b(?:douleur|douleurs|mal|serrement|oppression|pression) (?:\w+ ){0,2}?(?:a la|dans "
         r"la|de la|a|au niveau de la|sur la) poitrine\b|\bcrise cardiaque\b",
         r"\b(?:dor|dores|aperto|pressao|peso) (?:\w+ ){0,2}?(?:no|do|de|em|na) peito\b",
@@ -679,6 +703,7 @@ STROKE = Rule(
         r"\b(?:cara|boca) (?:\w+ ){0,2}?(?:caida|torcida|chueca|dormida|paralizada|colgada)\b",
         r"\bno (?:puede|puedo|podia) (?:\w+ )?(?:mover|levantar|sentir) (?:\w+ ){0,2}?(?:brazo|"
         r"pierna|lado|mano|cara)\b",
+        rf"\b(?:mi {FAMILY}|el|ella) (?:de repente )?no (?:puede|podia) hablar\b",
         r"\bno (?:puede|puedo) hablar (?:bien|claro)\b|\bhabla (?:\w+ )?(?:raro|rara|arrastrad\w*|"
         r"enredad\w*|extrano)\b|\barrastra (?:las )?palabras\b|\bno se le entiende\b",
         r"\b(?:perdi|perdio|pierdo) (?:la )?(?:vista|vision)\b|\bno (?:veo|ve) (?:\w+ )?(?:de|por"
@@ -702,6 +727,7 @@ STROKE = Rule(
         "mi esposo tiene la cara caída",
         "mi papá no puede mover el brazo",
         "help my dad cant talk and his face is weird",
+        "mi papá no puede hablar",
         "I can't walk straight all of a sudden",
     ),
     counter_examples=(
@@ -940,6 +966,7 @@ BLOOD_SUGAR = Rule(
     patterns=(
         r"\b(?:meter|glucometer|monitor|cgm|dexcom|libre|reading) (?:\w+ ){0,2}?(?:says|reads|"
         r"shows|showing|displays|just says) (?:hi|high)\b",
+        r"\b(?:sugar|glucose|bg|bs|reading) (?:is |says |reads |shows |just )*hi\b",
         r"\b(?:sugar|sugars|glucose|bg|hypo|azucar|glucosa) (?:\w+ ){0,3}?(?:low|dropping|"
         r"crashing|tanking|bajo|baja|bajando)\b(?=.*\b" + CRISIS_WORDS + r")",
     ),
@@ -950,6 +977,7 @@ BLOOD_SUGAR = Rule(
         "mi azúcar está en 45",
         "my glucose is 2.4 mmol",
         "my meter says HI",
+        "my sugar is HI on the meter",
     ),
     counter_examples=(
         "my blood sugar has been 60 and i feel shaky",
@@ -957,6 +985,23 @@ BLOOD_SUGAR = Rule(
         "my sugar has been good for 30 days",
         "sugar 350 this morning and I feel ok",
     ),
+    instructions=say.EMERGENCY,
+)
+
+DIABETES_MEDICINE_CONFUSION = Rule(
+    id="emergency.diabetes_medicine_confusion",
+    level=EMERGENCY,
+    category="blood_sugar",
+    title="Insulin or a sulfonylurea with confusion, drowsiness or passing out",
+    rationale=(
+        "Someone on insulin or a sulfonylurea who becomes confused, drowsy, slurred or "
+        "passes out has severe hypoglycaemia until proven otherwise (or DKA after missed "
+        "insulin); glucose or glucagon and 911 now, whatever the meter says."
+    ),
+    patterns=(r"\b(?:insulin|insulina|glipizide|glyburide|glimepiride|sulfonylureas?)\b",),
+    requires=(CRISIS_WORDS,),
+    examples=("I took double my insulin by accident and now I'm shaking and confused",),
+    counter_examples=("I'm confused about my insulin dose",),
     instructions=say.EMERGENCY,
 )
 
@@ -1159,6 +1204,7 @@ EMERGENCY_RULES: tuple[Rule, ...] = (
     BLEEDING,
     PREGNANCY,
     BLOOD_SUGAR,
+    DIABETES_MEDICINE_CONFUSION,
     HYPERTENSIVE,
     HEAD_INJURY,
     INFANT_FEVER,

@@ -94,6 +94,8 @@ DOSE_CHANGE = Rule(
         r"dosage|insulin|units|meds|medication|pills?)\b",
         r"\b(?:should|do|can) (?:i|he|she|we) (?:still |even )?(?:take|give|use|inject|hold) "
         r"(?:my|his|her|the|our) \w+",
+        r"\b(?:is it (?:ok|okay|safe|fine|alright)|ok|okay|safe|fine) to (?:take|use|give|inject)"
+        r" (?:my|his|her|our) \w+",
         r"\bhow (?:many|much) (?:units|insulin|mg|pills|tablets|of my \w+) (?:\w+ ){0,3}?"
         r"(?:should|do|can) (?:i|he|she) (?:take|give|use|inject)\b",
         r"\bmy (?:\w+ ){0,2}?(?:dose|dosage) (?:\w+ )?(?:too|is too|seems too) (?:high|low|strong|"
@@ -108,6 +110,7 @@ DOSE_CHANGE = Rule(
         "can I double my dose of lisinopril?",
         "shuld i up my insulin dose",
         "should I take my insulin if I'm not eating?",
+        "is it ok to take my bp pill at night instead",
         "should I cut my blood pressure pill in half?",
         "¿debo subir la dosis de insulina?",
     ),
@@ -458,7 +461,7 @@ HUMAN_REQUEST = Rule(
         r"calls|contact|text|ring) (?:me|us)\b|\b(?:call|ring|phone) me (?:back|please|asap|today"
         r"|when)\b",
         r"\b(?:need|want|like|get) (?:\w+ )?(?:a |an |to see a |to see an )?(?:nurse|human|real "
-        r"person|actual person|live person)\b",
+        r"person|actual person|live person|real doctor|doctor|physician)\b(?! note| appointment)",
         r"\b(?:hablar|comunicarme|platicar) con (?:un |una |el |la |mi |alguien )?(?:\w+ ){0,2}?"
         r"(?:enfermer[oa]|doctora?|medic[oa]|persona|humano|alguien|equipo|farmaceutico)\b",
         r"\b(?:me|nos) (?:puede|pueden|podria|podrian) llamar\b|\bllam(?:e|en)me\b",
@@ -471,6 +474,7 @@ HUMAN_REQUEST = Rule(
         "can my doctor call me back today",
         "quiero hablar con una enfermera",
         "¿me puede llamar una enfermera?",
+        "get me a real doctor",
     ),
     counter_examples=("how do I talk to my teenager about vaping?",),
     instructions=say.URGENT,
@@ -513,7 +517,9 @@ SYMPTOMS = (
     r"insomnia|cant sleep|seizure|earache|toothache|bloat\w*|heartburn|reflux|stiff\w*|spasm\w*|"
     r"sprain\w*|fracture\w*|injur\w*|wound|incision|worse|worsening|wont go away|not going away|"
     r"not getting better|not improving|spreading|weight loss|losing weight|night sweats|angina|"
-    r"drainage|urine (?:\w+ ){0,2}?(?:dark|cloudy|brown|red|pink|foamy|smell\w*)|dark urine|"
+    r"drainage|(?:toe|toes|foot|feet|finger|fingers|leg|skin|nail|nails) (?:is |are |turned |"
+    r"turning |looks |has gone |went )?(?:black|blue|purple|dark|pale|cold|numb)|"
+    r"urine (?:\w+ ){0,2}?(?:dark|cloudy|brown|red|pink|foamy|smell\w*)|dark urine|"
     r"smells? (?:bad|foul|funny|weird)|foul smell\w*|"
     r"dolor|dolores|duele|duelen|hinchad\w*|hinchazon|fiebre|tos|vomit\w*|diarrea|mare\w*|"
     r"sarpullido|erupcion|ronchas|comezon|picazon|ardor|arde|sangr\w*|entumid\w*|hormigueo|"
@@ -554,6 +560,7 @@ NEW_SYMPTOM = Rule(
         "my urine is dark and smells bad",
         "I think I have the flu",
         "I keep getting nosebleeds",
+        "my toe is black",
     ),
     counter_examples=(
         "what are the symptoms of pneumonia?",
@@ -561,6 +568,7 @@ NEW_SYMPTOM = Rule(
         "I don't have any symptoms, I'd just like to know what causes high blood pressure",
         "my friend had a seizure last year, how common is epilepsy?",
         "I have asthma, should I get a flu shot?",
+        "how do I know if I have the flu or a cold?",
     ),
     instructions=say.URGENT,
     education_lowerable=True,

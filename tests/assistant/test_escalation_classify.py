@@ -268,10 +268,14 @@ def test_classify_takes_well_under_a_millisecond_on_average():
 
 
 def test_a_maximum_length_message_is_still_fast():
+    """A regex that backtracks badly would take seconds here; best of three absorbs CPU noise."""
     text = ("my knee has been sore since the game and I wonder what to do " * 40)[:2000]
-    start = time.perf_counter()
-    decision = classify(text)
-    assert (time.perf_counter() - start) < 0.05
+    timings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        decision = classify(text)
+        timings.append(time.perf_counter() - start)
+    assert min(timings) < 0.05
     assert decision.level == "urgent"
 
 
