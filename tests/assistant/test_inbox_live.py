@@ -58,7 +58,7 @@ async def test_a_claim_shows_on_every_nurses_queue(plain_nurse, second_nurse, em
         await comm.disconnect()
 
 
-async def test_the_thread_page_follows_its_conversation(plain_nurse, emergency):
+async def test_the_thread_page_follows_its_conversation(plain_nurse, patient_user, emergency):
     comm, _ = await _nurse_socket(plain_nurse)
     await comm.send_json_to({"type": "watch", "escalation_id": emergency.pk})
     assert (await comm.receive_json_from(timeout=5)) == {
@@ -70,7 +70,7 @@ async def test_the_thread_page_follows_its_conversation(plain_nurse, emergency):
 
     message, _ = await sync_to_async(chat_services.message_receive)(
         conversation=emergency.conversation,
-        user=emergency.conversation.patient.user,
+        user=patient_user,
         text="The pain is spreading to my jaw",
         client_id="c-1",
     )
