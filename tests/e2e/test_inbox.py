@@ -212,6 +212,14 @@ def test_worrying_message_to_nurse_reply_and_back(
     nurse.goto(f"{asgi_live_server.url}/inbox/")
     expect(nurse.locator("#live-status")).to_have_text("Live", timeout=10_000)
     expect(nurse.locator("#queue-empty")).to_be_visible()
+    mute = nurse.locator("#mute-toggle")
+    mute.click()
+    expect(mute).to_have_attribute("aria-pressed", "true")
+    nurse.reload()  # the choice is remembered on this computer
+    expect(nurse.locator("#mute-toggle")).to_have_attribute("aria-pressed", "true")
+    nurse.locator("#mute-toggle").click()
+    expect(nurse.locator("#mute-toggle")).to_have_text("Sound on")
+    expect(nurse.locator("#live-status")).to_have_text("Live", timeout=10_000)
 
     # The patient writes something worrying in the chat.
     login(patient, asgi_live_server, demo_patient.username, demo_patient.password)
