@@ -549,6 +549,10 @@ NEW_SYMPTOM = Rule(
         r"\bfor (?:the (?:last|past) )?(?:\d+|a|an|one|two|three|four|five|few|several|couple)"
         r" (?:\w+ )?(?:days?|weeks?|hours?|months?)\b|\bsince (?:yesterday|last|this|monday|"
         r"tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bdesde (?:hace|ayer)\b",
+        # "it's been 3 weeks", "3 days now", "won't go away": a duration said another way.
+        r"\b(?:its|it is|it has|has|have) been (?:\w+ )?(?:\d+|a|an|one|two|three|four|five|few|"
+        r"several|couple) (?:\w+ )?(?:days?|weeks?|hours?|months?)\b|\b\d+ (?:days?|weeks?|"
+        r"months?) now\b|\b(?:wont|doesnt|will not) go away\b|\bkeeps? coming back\b",
     ),
     examples=(
         "my leg has been swollen for 3 days",
@@ -557,6 +561,7 @@ NEW_SYMPTOM = Rule(
         "tengo tos desde hace dos semanas y cada vez está peor",
         "my knee is swolen and hot",
         "no fever, just a bad cough for 10 days",
+        "this rash wont go away, its been 2 weeks",
         "my urine is dark and smells bad",
         "I think I have the flu",
         "I keep getting nosebleeds",

@@ -14,6 +14,9 @@ from assistant.escalation import CaseFileError, cases_read, classify, evaluate
 
 HERE = Path(__file__).parent
 CASES = HERE / "escalation_cases.jsonl"
+# Written together with the main set, before any rule existed, and checked once at the end:
+# emergency 30/30, urgent 17/18, routine escalated 0/14. The one miss ("this cough wont go away
+# and its been 3 weeks") was then fixed in general, so this set is no longer unseen.
 HOLDOUT = HERE / "escalation_holdout.jsonl"
 DEV = Path("/work/shared/eval/escalation_dev.jsonl")
 
