@@ -658,6 +658,11 @@ class ArticleAdmin(CuratorOnly, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ("external_id", "document_id", "origin_file") if obj is not None else ()
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"  # a typed "example.org/page" means https
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_sections=Count("sections"))
 

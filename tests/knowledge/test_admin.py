@@ -272,3 +272,54 @@ def test_rules_are_curated_the_same_way(admin_client_, curator):
 
     diff = admin_client_.get(reverse("admin:knowledge_preventiverule_diff", args=[rule.pk]))
     assert "min_age" in diff.content.decode()
+
+
+def test_the_review_queue_lists_versions_in_review_and_approves_them(
+    admin_client_, ghr_article, curator
+):
+    sections = list(ghr_article.sections.order_by("external_id")[:2])
+    pending = []
+    for s in sections:
+        v = services.section_edit(
+            section=s,
+            question=s.latest.question,
+            text="Queue text.",
+            qtype=s.latest.qtype,
+            author=curator,
+        )
+        pending.append(services.version_submit(version=v, user=curator))
+    queue = reverse("admin:knowledge_sectionversion_changelist")
+
+    response = admin_client_.get(queue, {"state__exact": "in_review"})
+    assert {str(v) for v in response.context["cl"].result_list} == {str(v) for v in pending}
+
+    admin_client_.post(
+        queue, {"action": "approve_selected", "_selected_action": [v.pk for v in pending]}
+    )
+    assert [Section.objects.get(pk=s.pk).current_approved.number for s in sections] == [2, 2]
+    detail = admin_client_.get(
+        reverse("admin:knowledge_sectionversion_change", args=[pending[0].pk])
+    )
+    assert detail.status_code == 200 and "Queue text." in detail.content.decode()
+
+
+def test_editing_an_article_in_the_admin_updates_its_topic(admin_client_, ghr_article):
+    url = reverse("admin:knowledge_article_change", args=[ghr_article.pk])
+    form = admin_client_.get(url).context["adminform"].form
+    data = {name: form.initial.get(name) or "" for name in form.fields}
+    data.update(
+        {
+            "focus": "Polycystic kidney disease (PKD)",
+            "cuis": '["C0022680"]',
+            "semantic_types": '["T047"]',
+            "synonyms": '["PKD"]',
+            # the read-only inline of sections posts its management form
+            "sections-TOTAL_FORMS": "0",
+            "sections-INITIAL_FORMS": "0",
+        }
+    )
+    response = admin_client_.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ghr_article.refresh_from_db()
+    assert ghr_article.focus == "Polycystic kidney disease (PKD)"
+    assert ghr_article.synonyms == ["PKD"]
