@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import intents, safety
-from .compose import ExtractiveComposer, content_terms, coverage, topical_terms
+from .compose import ExtractiveComposer
 from .models import Escalation
 
 log = logging.getLogger(__name__)
 
 SEARCH_K = 8
 COMPOSE_PASSAGES = 4
-RELEVANCE_PASSAGES = 3
 EMERGENCY_FALLBACK = "If this is happening now, call 911 or go to the nearest emergency room."
 
 
@@ -97,43 +96,42 @@ def _citation(n: int, passage, used: Sequence[str]) -> dict[str, Any]:
 
 
 def grounded_paragraph(
-    *, question: str, conditions: Sequence[str], retriever, composer=None
+    *,
+    question: str,
+    conditions: Sequence[str],
+    retriever,
+    composer=None,
+    private_terms: Sequence[str] = (),
 ) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
     """Approved content on `question` as sentences with [n] markers, and what they cite.
 
-    Empty text when nothing approved is relevant enough (the same thresholds as the answers).
+    Empty text when nothing approved is relevant enough: the pipeline's own relevance judgement
+    (assistant.pipeline.judge_relevance) decides, so drafts and answers abstain alike.
+    Identifiers are removed from the question before it is searched or sent to a composer.
     """
-    from .pipeline import MIN_QUESTION_COVERAGE, MIN_RETRIEVAL_SCORE
+    from .pipeline import judge_relevance, redact_identifiers
 
     meta: dict[str, Any] = {}
-    query, used_conditions = intents.resolve_own_condition(question, conditions)
+    cleaned = re.sub(
+        r"\s*\[redacted\]\s*", " ", redact_identifiers(question, private_terms)
+    ).strip()
+    query, used_conditions = intents.resolve_own_condition(cleaned, conditions)
     topics = intents.condition_topics(conditions)
     started = time.perf_counter()
     passages = retriever.search(query, k=SEARCH_K, topics=tuple(topics))
     meta["retrieval_ms"] = round((time.perf_counter() - started) * 1000, 2)
     meta["query"] = query
-    if not passages:
-        meta["no_content"] = "no_passages"
-        return "", [], meta
-    meta["best_score"] = passages[0].score
-    query_terms = content_terms(query)
-    top_terms: set[str] = set()
-    for passage in passages[:RELEVANCE_PASSAGES]:
-        top_terms.update(content_terms(f"{passage.focus} {passage.question} {passage.text}"))
-    cov = coverage(query_terms, top_terms)
-    meta["question_coverage"] = round(cov, 3)
-    if (
-        passages[0].score < MIN_RETRIEVAL_SCORE
-        or not set(topical_terms(query_terms)) & top_terms
-        or cov < MIN_QUESTION_COVERAGE
-    ):
-        meta["no_content"] = "not_relevant"
+    meta["best_score"] = passages[0].score if passages else None
+    verdict = judge_relevance(query, passages)
+    meta.update(verdict.meta())
+    if verdict.reason:
+        meta["no_content"] = verdict.reason
         return "", [], meta
     pool = list(passages[:COMPOSE_PASSAGES])
     chosen = composer or ExtractiveComposer()
     try:
         composition = chosen.compose(
-            question=question,
+            question=cleaned,
             query=query,
             passages=pool,
             conditions=used_conditions or topics,
@@ -141,7 +139,7 @@ def grounded_paragraph(
     except Exception as exc:  # a model outage falls back to the offline composer
         log.warning("draft composer failed, using the extractive one: %s", exc)
         composition = ExtractiveComposer().compose(
-            question=question, query=query, passages=pool, conditions=used_conditions or topics
+            question=cleaned, query=query, passages=pool, conditions=used_conditions or topics
         )
         meta["composer_error"] = type(exc).__name__
     meta["composer"] = composition.composer
@@ -199,6 +197,7 @@ def compose_draft(
             conditions=list(context.conditions),
             retriever=retriever,
             composer=composer,
+            private_terms=tuple(getattr(context, "private_terms", ()) or ()),
         )
     nurse_name = _nurse_name(nurse)
     paragraphs = [_opening(given_name=patient.given_name, nurse_name=nurse_name)]
