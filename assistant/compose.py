@@ -79,6 +79,12 @@ _STEM_SUFFIXES = (
     ("s", ""),
 )
 _HEADING_PREFIX_RE = re.compile(r"^(?:[A-Z][A-Za-z'’ ,/()-]{1,50}?)\s+:\s+")
+# A sentence pointing at something the patient cannot see here (a table, a figure, a list).
+_POINTER_RE = re.compile(
+    r"\b(?:table|figure|chart|diagram|illustration|the following|listed below|shown below|"
+    r"see below|see above|click|this page|this section|this fact sheet|this booklet)\b",
+    re.IGNORECASE,
+)
 _LINK_RE = re.compile(r"https?://|www\.|\.gov\b|\.com\b|\.org\b", re.IGNORECASE)
 _ATTRIBUTION_RE = re.compile(
     r"^(?:NIH|NLM|Source|From|See|Espa[nñ]ol|Espaol|Related|Read more|For more information|"
@@ -97,6 +103,7 @@ _DEPENDENT_OPENING_RE = re.compile(
 MIN_WORDS = 6
 MAX_WORDS = 38
 TARGET_WORDS = 20
+TARGET_GRADE = 9.0  # Flesch-Kincaid grade the composed answer should not exceed when avoidable
 
 
 def stem(word: str) -> str:
@@ -243,6 +250,8 @@ def is_quotable(text: str) -> bool:
         return False  # a piece cut from the middle of a sentence
     if text.endswith(("?", ":")) or _LINK_RE.search(text) or _ATTRIBUTION_RE.match(text):
         return False
+    if _POINTER_RE.search(text):
+        return False
     if text.count("(") != text.count(")") or text.count('"') % 2:
         return False
     return sentence_problem(text) is None
@@ -289,7 +298,7 @@ class ExtractiveComposer:
                 if prose_seen == 1:
                     score += 0.12 * rank_factor  # the opening sentence usually defines the topic
                 score -= 0.006 * max(0, n_words - TARGET_WORDS)
-                score -= 0.015 * max(0.0, flesch_kincaid_grade(text) - 9.0)
+                score -= 0.03 * max(0.0, flesch_kincaid_grade(text) - 8.0)
                 if _DEPENDENT_OPENING_RE.match(text):
                     score -= 0.6
                 yield _Candidate(text, rank, sentence.position, terms, cov, score)
@@ -329,6 +338,13 @@ class ExtractiveComposer:
             chosen.append(cand)
             per_passage[cand.passage] = per_passage.get(cand.passage, 0) + 1
             total_words += n_words
+        # Aim at a grade-8 reader: while the whole answer reads too hard, drop its hardest
+        # sentence (never below the minimum, never the best match).
+        while len(chosen) > self.min_sentences and (
+            flesch_kincaid_grade(" ".join(c.text for c in chosen)) > TARGET_GRADE
+        ):
+            hardest = max(chosen[1:], key=lambda c: flesch_kincaid_grade(c.text))
+            chosen.remove(hardest)
         chosen.sort(key=lambda c: (c.passage, c.position))
         statements = [Statement(text=c.text, sources=(c.passage,)) for c in chosen]
         return Composition(

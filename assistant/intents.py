@@ -87,14 +87,18 @@ _PREVENTIVE_TERMS = re.compile(
     r"overdue)\b",
     re.IGNORECASE,
 )
-_PERSONAL = re.compile(
-    r"\b(?:i|me|my|am i|do i|should i|have i|i'm|im|i am|mine)\b",
-    re.IGNORECASE,
-)
 # "What is a colonoscopy?" is education; "do I need a colonoscopy?" is about the patient.
 _PERSONAL_PREVENTIVE = re.compile(
-    r"\b(?:am i|do i|should i|have i|i need|i should|i'm|im|i am|my|for me|due|overdue|"
-    r"up to date|up-to-date|missing|behind)\b",
+    r"\b(?:am i|do i|should i|have i|can i|i need|i should|i'm|im|i am|for me|"
+    r"my (?:\w+ )?(?:screenings?|vaccines?|vaccinations?|immuni[sz]ations?|shots?|boosters?|"
+    r"mammograms?|colonoscopy|pap|check-?ups?|preventive))\b",
+    re.IGNORECASE,
+)
+# Questions about someone else's vaccines are education, not this patient's list.
+_SOMEONE_ELSE = re.compile(
+    r"\bmy (?:son|daughter|child|children|kids?|baby|husband|wife|partner|mother|father|mom|"
+    r"dad|mum|parents?|grand\w+|sister|brother|friend|boyfriend|girlfriend)\b|\b(?:he|she) "
+    r"(?:is|was|has|needs?|should)\b",
     re.IGNORECASE,
 )
 
@@ -242,8 +246,8 @@ def is_preventive_question(text: str) -> bool:
     """A question about the patient's own screenings or vaccines (not "what is a mammogram?")."""
     return bool(
         _PREVENTIVE_TERMS.search(text)
-        and _PERSONAL.search(text)
         and _PERSONAL_PREVENTIVE.search(text)
+        and not _SOMEONE_ELSE.search(text)
     )
 
 
@@ -258,6 +262,18 @@ def resolve_own_condition(text: str, conditions: Sequence[str]) -> tuple[str, li
         return text, []
     names = " and ".join(search_words(c) for c in topics)
     return _PERSONAL_CONDITION_RE.sub(names, text, count=1), topics
+
+
+_WHAT_NEXT_RE = re.compile(
+    r"\bwhat (?:happens|comes|will happen|do i do|should i do|should i expect|can i expect|to "
+    r"expect)\b|\bwhat now\b|\bnext\b|\boutlook\b|\bprognosis\b|\bexpect\b",
+    re.IGNORECASE,
+)
+
+
+def asks_what_comes_next(text: str) -> bool:
+    """ "What happens next?", "what should I expect?": a question about treatment and outlook."""
+    return bool(_WHAT_NEXT_RE.search(text))
 
 
 def is_follow_up(text: str, n_topical_terms: int) -> bool:

@@ -15,10 +15,12 @@ back. The steps, in an order nothing in the message can change:
    approved education content cited (`assistant.record_answers`).
 3. **Everything else: approved content, personalised.** "My diagnosis" / "my condition" is
    rewritten with the patient's condition names, and the names steer the ranking (`topics=`).
-4. **Abstain** when nothing approved answers well: the best passage scores below
-   `MIN_RETRIEVAL_SCORE`, or the top passages share too little of the question's words
-   (`MIN_QUESTION_COVERAGE`), or no sentence of them speaks to it. The answer says so plainly and
-   offers a nurse; `meta["best_score"]` lets the caller record a knowledge gap.
+4. **Abstain** when nothing approved answers well (`judge_relevance`): the retriever's best
+   semantic similarity is below the calibrated `MIN_SIMILARITY`, or no topic word of the question
+   occurs in the top passages (with a lexical-only retriever: too little of the question's words,
+   `MIN_QUESTION_COVERAGE` / `MIN_KEY_COVERAGE`), or no sentence of them speaks to it. The
+   answer says so plainly and offers a nurse; `meta["best_score"]` lets the caller record a
+   knowledge gap.
 5. **Composition**: extractive by default (`assistant.compose`); an LLM composer when given, whose
    every sentence is checked against the passages it cites (`assistant.llm`).
 6. **Final safety check** on the outgoing text (`assistant.safety`): dosing instructions and
@@ -57,12 +59,16 @@ from knowledge.retrieval import Passage, Retriever
 
 log = logging.getLogger(__name__)
 
-# Retrieval scores below this mean nothing approved is close to the question (calibrated on the
-# hybrid retriever's fused score against on-topic and off-topic questions, see bench/).
-MIN_RETRIEVAL_SCORE = 0.0
-# Share of the question's (weighted) content words the top passages must contain.
+# Best semantic similarity (cosine, all-MiniLM-L6-v2) of the question to the top passages'
+# curated questions or text below which nothing approved answers it. Calibrated on the hybrid
+# retriever over the full corpus: off-topic messages ("best pizza in town", "reset my password",
+# "capital of France") reach at most 0.38-0.43, the 60 dev questions (both wordings) at least 0.45
+# except one whose judged answers are not in the corpus (0.28). See bench/pipeline_bench.py.
+MIN_SIMILARITY = 0.40
+SIMILARITY_SIGNALS = ("question", "passage")
+# Without similarity signals (a lexical retriever): share of the question's (weighted) content
+# words the top passages must contain, and share of the words naming the topic.
 MIN_QUESTION_COVERAGE = 0.34
-# Share of the words naming the topic (not "causes", not "disease") the top passages must contain.
 MIN_KEY_COVERAGE = 0.5
 SEARCH_K = 8
 COMPOSE_PASSAGES = 5
@@ -332,6 +338,93 @@ def _abstain(
     )
 
 
+# ------------------------------------------------------------------------------ relevance
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """Whether the retrieved passages answer the question, and the evidence."""
+
+    reason: str | None  # None: good enough to answer; else why to abstain
+    similarity: float | None  # best semantic similarity reported by the retriever, if any
+    coverage: float  # weighted share of the question's words in the top passages
+    key_coverage: float  # share of the words naming the topic found there
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "best_similarity": None if self.similarity is None else round(self.similarity, 3),
+            "question_coverage": round(self.coverage, 3),
+            "key_coverage": round(self.key_coverage, 3),
+        }
+
+
+def _best_similarity(passages: Sequence[Passage]) -> float | None:
+    values = [
+        value
+        for p in passages[:RELEVANCE_PASSAGES]
+        for name in SIMILARITY_SIGNALS
+        if (value := p.scores.get(name)) is not None
+    ]
+    return max(values) if values else None
+
+
+def _present(term: str, terms: set[str]) -> bool:
+    # Tolerates a misspelt or truncated ending ("diabete", "arthritus") on longer words.
+    return term in terms or (len(term) >= 5 and any(t.startswith(term[:5]) for t in terms))
+
+
+def _repair_spelling(query: str, passages: Sequence[Passage]) -> str:
+    """Add the passages' spelling of question words they match only loosely ("whats diabete"
+    -> also "diabet"), so the composer finds the sentences about them."""
+    top_terms: set[str] = set()
+    for passage in passages:
+        top_terms.update(content_terms(f"{passage.focus} {passage.question} {passage.text}"))
+    extra = []
+    for term in topical_terms(content_terms(query)):
+        if term in top_terms or len(term) < 5:
+            continue
+        extra.extend(sorted(t for t in top_terms if t.startswith(term[:5]))[:2])
+    return f"{query} {' '.join(extra)}" if extra else query
+
+
+def judge_relevance(query: str, passages: Sequence[Passage]) -> Relevance:
+    """Decide whether to answer from `passages` or abstain (see the module docstring).
+
+    With a semantic retriever (passages report a "question"/"passage" cosine similarity) the
+    calibrated similarity threshold decides, plus at least one of the question's topic words in
+    the top passages. A retriever that reports no similarity (a lexical one) is judged on word
+    overlap alone, more strictly: most of the question's words, and half of the words naming
+    its topic ("Fabry" in "what causes Fabry disease?"), must be there.
+    """
+    query_terms = content_terms(query)
+    top_terms: set[str] = set()
+    for passage in passages[:RELEVANCE_PASSAGES]:
+        top_terms.update(content_terms(f"{passage.focus} {passage.question} {passage.text}"))
+    question_coverage = coverage(query_terms, top_terms)
+    keys = key_terms(query_terms)
+    key_coverage = sum(1 for t in keys if _present(t, top_terms)) / len(keys) if keys else 1.0
+    topical = topical_terms(query_terms)
+    topical_hit = not topical or any(_present(t, top_terms) for t in topical)
+    similarity = _best_similarity(passages)
+
+    def verdict(reason: str | None) -> Relevance:
+        return Relevance(reason, similarity, question_coverage, key_coverage)
+
+    if not passages:
+        return verdict("no_passages")
+    if similarity is not None:
+        if similarity < MIN_SIMILARITY:
+            return verdict("low_score")
+        return verdict(None if topical_hit else "no_overlap")
+    if (
+        not topical_hit
+        or question_coverage < MIN_QUESTION_COVERAGE
+        or key_coverage < MIN_KEY_COVERAGE
+    ):
+        return verdict("no_overlap")
+    return verdict(None)
+
+
 # ------------------------------------------------------------------------------ the steps
 
 
@@ -397,7 +490,10 @@ def _finish_record(
     ]
     sources = [c.source for c in citations if c.kind == "section"]
     if sources:
-        text += "\n" + general_information_note(sources)
+        text += (
+            f"\nThe linked pages are general information from {_source_names(sources)}, "
+            "not advice for your own situation."
+        )
     offer_nurse = bool(reply.meta.get("offer_nurse"))
     return Answer(
         kind="record",
@@ -419,6 +515,9 @@ def _query_for(
 ) -> tuple[str, list[str]]:
     """The search query: "my condition" resolved, a bare follow-up joined to the last question."""
     query, used = intents.resolve_own_condition(text, patient.conditions)
+    if used and intents.asks_what_comes_next(text):
+        # "What happens next with my diagnosis?" is a question about treatment and outlook.
+        query = f"{query} treatment outlook"
     if intents.is_follow_up(query, len(topical_terms(content_terms(query)))):
         earlier = [t for role, t in _turns(history) if role == "patient" and t.strip()]
         if earlier:
@@ -487,51 +586,20 @@ def _content_answer(
     best_score = passages[0].score if passages else None
     meta: dict[str, Any] = {"query": query, "resolved_conditions": used, "intent": "general"}
 
-    query_terms = content_terms(query)
-    top_terms: set[str] = set()
-    for passage in passages[:RELEVANCE_PASSAGES]:
-        top_terms.update(content_terms(f"{passage.focus} {passage.question} {passage.text}"))
-    question_coverage = coverage(query_terms, top_terms)
-    topical_hit = bool(set(topical_terms(query_terms)) & top_terms)
-    # The words naming *which* topic must be there: passages about "causes" and "inheritance"
-    # of other diseases do not answer "what causes Fabry disease?".
-    keys = key_terms(query_terms)
-    key_coverage = sum(1 for t in keys if t in top_terms) / len(keys) if keys else 1.0
-    meta["question_coverage"] = round(question_coverage, 3)
-    meta["key_coverage"] = round(key_coverage, 3)
-
-    if not passages:
+    meta["best_score"] = best_score
+    verdict = judge_relevance(query, passages)
+    meta.update(verdict.meta())
+    if verdict.reason:
         return _abstain(
             decision=decision,
             first=first,
-            reason="no_passages",
-            best_score=None,
-            topics=topics,
-            meta=meta,
-        )
-    if best_score is not None and best_score < MIN_RETRIEVAL_SCORE:
-        return _abstain(
-            decision=decision,
-            first=first,
-            reason="low_score",
-            best_score=best_score,
-            topics=topics,
-            meta=meta,
-        )
-    if (
-        not topical_hit
-        or question_coverage < MIN_QUESTION_COVERAGE
-        or key_coverage < MIN_KEY_COVERAGE
-    ):
-        return _abstain(
-            decision=decision,
-            first=first,
-            reason="no_overlap",
+            reason=verdict.reason,
             best_score=best_score,
             topics=topics,
             meta=meta,
         )
 
+    query = _repair_spelling(query, passages[:RELEVANCE_PASSAGES])
     started = time.perf_counter()
     pool = list(passages[:COMPOSE_PASSAGES])
     composition, compose_meta = _compose(

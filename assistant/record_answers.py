@@ -33,7 +33,7 @@ PLAN_QTYPES = ("treatment", "prevention", "considerations", "information")
 AVOID_QTYPES = frozenset(
     {"usage", "forget a dose", "emergency or overdose", "brand names", "storage and disposal"}
 )
-MAX_RELATED = 4  # searches per record answer: keeps the whole answer within the latency budget
+MAX_RELATED = 3  # searches per record answer: keeps the whole answer within the latency budget
 
 _DOSE_FORM_RE = re.compile(
     r"\b(?:oral|tablets?|capsules?|chewable|injectable|injections?|solution|suspension|topical|"
@@ -163,14 +163,13 @@ def medications_reply(*, patient: PatientContext, retriever: Retriever) -> Recor
         name = medicine_name(display)
         passage = None
         if i < MAX_RELATED:
+            # The first word is the active ingredient; "sodium" of "Naproxen sodium" is a salt
+            # and must not pull in the page about dietary sodium.
             passage = related_passage(
-                retriever, query=name, about=name, prefer_qtypes=MEDICINE_QTYPES
+                retriever, query=name, about=name.split()[0], prefer_qtypes=MEDICINE_QTYPES
             )
         lines.append(f"- {display}{refs.marker(passage)}")
-    lines.append(
-        "The linked pages say what each medicine is for in general. Your care team or "
-        "pharmacist can answer questions about how you take yours."
-    )
+    lines.append("Your care team or pharmacist can answer questions about how you take yours.")
     return RecordReply(text="\n".join(lines), cited=refs.items, meta={"items": len(meds)})
 
 
@@ -200,10 +199,7 @@ def conditions_reply(*, patient: PatientContext, retriever: Retriever) -> Record
         lay = lay_name(condition)
         label = condition if lay.lower() in condition.lower() else f"{condition} ({lay})"
         lines.append(f"- {label}{refs.marker(passage)}")
-    lines.append(
-        "The linked pages explain each one in general terms. Your care team can tell you what "
-        "they mean for you."
-    )
+    lines.append("Your care team can tell you what they mean for you.")
     return RecordReply(text="\n".join(lines), cited=refs.items, meta={"items": len(conditions)})
 
 
@@ -236,10 +232,7 @@ def next_steps_reply(*, patient: PatientContext, retriever: Retriever) -> Record
             )
         step_text = _join(steps) if steps else "no steps listed yet"
         lines.append(f"- {name}: {step_text}{refs.marker(passage)}")
-    lines.append(
-        "The linked pages give general background. Your care team can explain how each step "
-        "fits your plan."
-    )
+    lines.append("Your care team can explain how each step fits your plan.")
     return RecordReply(text="\n".join(lines), cited=refs.items, meta={"items": len(plans)})
 
 
