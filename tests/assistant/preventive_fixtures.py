@@ -34,6 +34,19 @@ def clinic_time_zone():
 
 
 @pytest.fixture(scope="module")
+def knowledge_index(tmp_path_factory):
+    """An index folder of this module's own (empty until content is approved): the tests never
+    search the developer's index, and cached education links never leak between modules."""
+    from django.core.cache import cache
+
+    directory = tmp_path_factory.mktemp("preventive-index")
+    with override_settings(KNOWLEDGE_INDEX_DIR=directory):
+        cache.clear()
+        yield directory
+        cache.clear()
+
+
+@pytest.fixture(scope="module")
 def bundles() -> dict[str, dict]:
     paths = bundle_paths()
     assert len(paths) == 30, "the demo data folder should hold the 30 Synthea bundles"
@@ -53,7 +66,9 @@ def content_admin(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="module")
-def demo_patients(django_db_setup, django_db_blocker, clinic_time_zone, content_admin):
+def demo_patients(
+    django_db_setup, django_db_blocker, clinic_time_zone, knowledge_index, content_admin
+):
     """{bundle name: Patient} for all 30 bundles, imported through the portal's import service,
     and the shipped rule set loaded and approved as curated content."""
     from knowledge.importers import load_rules
