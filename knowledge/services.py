@@ -482,7 +482,9 @@ def section_edit(
     """An edit is a new draft version; the approved version stays the one retrieved (and cited)
     until the draft is approved."""
     _require_curator(author)
-    section = Section.objects.select_for_update().select_related("latest").get(pk=section.pk)
+    section = (
+        Section.objects.select_for_update(of=("self",)).select_related("latest").get(pk=section.pk)
+    )
     question, text, qtype = _clean_section(question, text, qtype)
     if section.latest is not None and section.latest.content() == (question, text, qtype):
         raise NothingChanged(f"{section}: the text is the same as v{section.latest.number}.")
@@ -544,7 +546,11 @@ def rule_edit(
     """A new draft of the rule; patients' results keep using the approved version until the
     draft is approved."""
     _require_curator(author)
-    rule = PreventiveRule.objects.select_for_update().select_related("latest").get(pk=rule.pk)
+    rule = (
+        PreventiveRule.objects.select_for_update(of=("self",))
+        .select_related("latest")
+        .get(pk=rule.pk)
+    )
     definition = canonical_rule_definition(definition)
     if definition["key"] != rule.key:
         raise CurationError(f"A rule's key cannot change ({rule.key} → {definition['key']}).")

@@ -127,20 +127,41 @@ def test_a_broken_file_is_reported_and_the_others_imported(small_corpus):
     assert Section.objects.filter(external_id="GHR_0000804_Sec2").exists()
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="uses an SQLite trigger")
-def test_a_file_the_database_refuses_is_not_half_imported(small_corpus):
-    # A real database refusal halfway through one file (its third version row).
-    with connection.cursor() as cursor:
-        cursor.execute(
+REFUSE = {  # a trigger refusing the versions of one section: a real database error mid-file
+    "sqlite": (
+        [
             "CREATE TRIGGER refuse BEFORE INSERT ON knowledge_sectionversion "
             "WHEN (SELECT external_id FROM knowledge_section WHERE id = NEW.section_id) "
             "= 'GHR_0000804_Sec3' BEGIN SELECT RAISE(ABORT, 'refused by the database'); END"
-        )
+        ],
+        ["DROP TRIGGER refuse"],
+    ),
+    "postgresql": (
+        [
+            "CREATE FUNCTION refuse_sec3() RETURNS trigger AS $$ BEGIN "
+            "IF (SELECT external_id FROM knowledge_section WHERE id = NEW.section_id) "
+            "= 'GHR_0000804_Sec3' THEN RAISE EXCEPTION 'refused by the database'; END IF; "
+            "RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse BEFORE INSERT ON knowledge_sectionversion "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_sec3()",
+        ],
+        ["DROP TRIGGER refuse ON knowledge_sectionversion", "DROP FUNCTION refuse_sec3()"],
+    ),
+}
+
+
+@pytest.mark.skipif(connection.vendor not in REFUSE, reason="no refusing trigger for this database")
+def test_a_file_the_database_refuses_is_not_half_imported(small_corpus):
+    create, drop = REFUSE[connection.vendor]
+    with connection.cursor() as cursor:
+        for statement in create:
+            cursor.execute(statement)
     try:
         report = import_medquad(small_corpus)
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("DROP TRIGGER refuse")
+            for statement in drop:
+                cursor.execute(statement)
 
     assert [e.file for e in report.errors] == ["3_GHR_QA/0000804.xml"]
     assert "refused by the database" in report.errors[0].reason
@@ -163,13 +184,14 @@ def test_import_jsonl_reads_the_generic_fields(tmp_path, curator):
         "utf-8",
     )
 
-    import_jsonl(path, approve_as=curator)
+    call_command("import_jsonl", str(path), "--approve-as", curator.username, "--no-index")
 
     version = Section.objects.get(external_id="LOCAL_0000001_Sec1").current_approved
     assert version.question == "How to wash your hands"
     assert version.section.article.focus == "Hand washing"
     assert version.section.article.source == "LOCAL"
     assert version.section.article.url == "https://example.org/hands"
+    assert import_jsonl(path, approve_as=curator).sections_unchanged == 1
 
 
 def test_command_reports_counts_and_refuses_a_non_admin(small_corpus, curator, nurse, capsys):
