@@ -15,7 +15,6 @@ from assistant.readability import flesch_kincaid_grade
 from knowledge.corpus import parse_xml_file
 
 index_module = pytest.importorskip("knowledge.index")
-pytest.importorskip("knowledge.retrieval", minversion=None).HybridRetriever  # noqa: B018
 
 pytestmark = pytest.mark.slow
 
