@@ -237,6 +237,8 @@ class ReviewDueFilter(admin.SimpleListFilter):
 # --------------------------------------------------------------------------------------------
 class VersionedAdmin(CuratorOnly, admin.ModelAdmin):
     change_form_template = "admin/knowledge/versioned_change_form.html"
+    live_phrase = "Live in retrieval"
+    not_live_phrase = "nothing of this is retrieved until a version is approved."
     diff_template = "admin/knowledge/diff.html"
     actions = ["approve_selected", "submit_selected", "reconfirm_selected", "retire_selected"]
     list_per_page = 50
@@ -356,6 +358,8 @@ class VersionedAdmin(CuratorOnly, admin.ModelAdmin):
             )
         return {
             "history": rows,
+            "live_phrase": self.live_phrase,
+            "not_live_phrase": self.not_live_phrase,
             "live": owner.current_approved,
             "newest": owner.latest,
             "next_number": (owner.latest.number + 1) if owner.latest_id else 1,
@@ -684,6 +688,8 @@ class ArticleAdmin(CuratorOnly, admin.ModelAdmin):
 @admin.register(PreventiveRule)
 class PreventiveRuleAdmin(VersionedAdmin):
     form = RuleDefinitionForm
+    live_phrase = "In force for patients"
+    not_live_phrase = "patients get no result from this rule until a version is approved."
     list_display = ("key", "title", "kind_col", "status_col", "review_col")
     list_display_links = ("key", "title")
     list_filter = (NewestStateFilter, LiveFilter, ReviewDueFilter)

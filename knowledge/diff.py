@@ -82,8 +82,19 @@ def section_diff(old: SectionVersion, new: SectionVersion) -> list[FieldDiff]:
     ]
 
 
+def definition_text(definition: dict) -> str:
+    """A rule definition as indented JSON, its fields in the engine's order (key, title, kind…)
+    whatever order the database kept them in."""
+    from .services import CurationError, canonical_rule_definition
+
+    try:
+        return json.dumps(canonical_rule_definition(definition), indent=2, ensure_ascii=False)
+    except CurationError:
+        return json.dumps(definition, indent=2, sort_keys=True, ensure_ascii=False)
+
+
 def definition_lines(definition: dict) -> list[str]:
-    return json.dumps(definition, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+    return definition_text(definition).splitlines()
 
 
 def rule_diff(old: PreventiveRuleVersion, new: PreventiveRuleVersion) -> list[FieldDiff]:

@@ -7,6 +7,7 @@ import json
 from django import forms
 from django.utils.html import format_html, format_html_join
 
+from .diff import definition_text
 from .models import PreventiveRule, Section, SectionVersion
 from .services import CurationError, canonical_rule_definition
 
@@ -96,7 +97,7 @@ class RuleDefinitionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         latest = self.instance.latest if self.instance.pk else None
         if latest is not None:
-            self.initial["definition"] = json.dumps(latest.definition, indent=2, sort_keys=True)
+            self.initial["definition"] = definition_text(latest.definition)
 
     def clean_definition(self) -> dict:
         raw = self.cleaned_data["definition"]
