@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,12 +22,54 @@ pytestmark = pytest.mark.e2e
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SYNTHEA_DIR = Path(settings.PORTAL_DATA_DIR) / "synthea"
+MEDQUAD_DIR = Path(settings.PORTAL_DATA_DIR) / "medquad"
+EDUCATION_DOCUMENTS = (
+    "7_SeniorHealth_QA/0000062.xml",  # Shingles
+    "4_MPlus_Health_Topics_QA/0000370.xml",  # Flu Shot
+    "7_SeniorHealth_QA/0000036.xml",  # High Blood Pressure
+)
 OVERDUE_PATIENT = "1130164"
 PATIENT_PASSWORD = "demo-patient-2026"
 ADMIN_PASSWORD = "demo-admin-2026"
 # The clinic's time zone, in which the Synthea records were written (+01:00/+02:00).
 CLINIC_TIME_ZONE = "Europe/Berlin"
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
+
+
+class AsgiLiveServer:
+    """Daphne serving the project's ASGI application (HTTP and websockets) in a thread of this
+    process, so that it shares the test database; Django's live server speaks only HTTP."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        from daphne.server import Server
+        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+        from portal.asgi import application
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        ready = threading.Event()
+        self.server = Server(
+            ASGIStaticFilesHandler(application),
+            endpoints=[f"tcp:port={self.port}:interface=127.0.0.1"],
+            signal_handlers=False,
+            ready_callable=ready.set,
+            verbosity=0,
+        )
+        self.thread = threading.Thread(target=self.server.run, name="daphne", daemon=True)
+        self.thread.start()
+        assert ready.wait(10), "daphne did not start"
+        self.url = f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture(scope="session")
+def asgi_live_server() -> AsgiLiveServer:
+    # Twisted's reactor runs once per process: one server for the whole browser session.
+    return AsgiLiveServer()
 
 
 def fits_the_screen(page) -> bool:
@@ -37,6 +80,33 @@ def fits_the_screen(page) -> bool:
 def clinic_time_zone():
     with override_settings(TIME_ZONE=CLINIC_TIME_ZONE):
         yield
+
+
+@pytest.fixture
+def education_index(tmp_path, transactional_db, content_admin):
+    """A knowledge index of this test's own, holding three real approved MedQuAD documents
+    (shingles, the flu shot, high blood pressure): never the developer's index."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    if not MEDQUAD_DIR.is_dir():
+        pytest.skip("MedQuAD corpus not available")
+    root = tmp_path / "medquad"
+    for relative in EDUCATION_DOCUMENTS:
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(MEDQUAD_DIR / relative, root / relative)
+    with override_settings(KNOWLEDGE_INDEX_DIR=tmp_path / "index"):
+        cache.clear()  # education links are cached by topic
+        call_command(
+            "import_medquad",
+            str(root),
+            "--approve-as",
+            content_admin.username,
+            "--no-progress",
+            verbosity=0,
+        )
+        yield tmp_path / "index"
+        cache.clear()
 
 
 @pytest.fixture
@@ -56,7 +126,7 @@ def content_admin(transactional_db):
 
 
 @pytest.fixture
-def overdue_patient(transactional_db, clinic_time_zone, content_admin):
+def overdue_patient(transactional_db, clinic_time_zone, content_admin, education_index):
     """Patient 1130164 imported with a login, and the shipped rules approved."""
     from knowledge.importers import load_rules
     from knowledge.preventive import DEFAULT_RULES_PATH
@@ -89,6 +159,11 @@ def test_an_overdue_screening_is_on_my_health_first_and_plain(
     expect(first).to_contain_text("Overdue")
     expect(first).to_contain_text("Your last blood sugar test (Glucose) was on 2023-09-19")
     expect(first).to_contain_text("Last done: 19 September 2023")
+    # Approved education about the item, when the knowledge base has some.
+    learn = panel.locator("#pc-blood-pressure-screening .pc-learn a")
+    expect(learn).to_have_text(re.compile(r"High Blood Pressure"))
+    assert learn.get_attribute("href") == "http://nihseniorhealth.gov/highbloodpressure/toc.html"
+    expect(first.locator(".pc-learn")).to_have_count(0)  # nothing approved about diabetes
     # What is up to date waits behind one click; what does not apply is not there at all.
     done = panel.locator("details.pc-done")
     zoster = panel.locator("#pc-zoster-vaccine")
@@ -156,3 +231,38 @@ def test_the_content_admin_tries_the_rules_on_that_patient(
     assert fits_the_screen(page)
     row.evaluate("el => el.scrollIntoView()")
     screenshot(page, "preventive-try-phone", full_page=False)
+
+
+def test_the_patient_asks_the_chat_what_is_due_and_gets_a_cited_personal_answer(
+    overdue_patient, asgi_live_server, page, login, screenshot
+):
+    live_server = asgi_live_server
+    _, user = overdue_patient
+    page.set_viewport_size(DESKTOP)
+    login(page, live_server, user.username, PATIENT_PASSWORD)
+    expect(page.locator("#pc-diabetes-screening")).to_contain_text("Overdue")
+    page.get_by_role("link", name="Ask the assistant about your health").click()
+    expect(page.locator("#chat-connection")).to_have_attribute(
+        "data-state", "online", timeout=10_000
+    )
+
+    page.locator("#chat-input").fill("what screenings am I due for?")
+    page.locator("#chat-send").click()
+    answer = page.locator('#chat-log li[data-role="assistant"]').last
+    expect(answer).to_be_visible(timeout=30_000)
+    # Personal: his own overdue items, in the engine's words, with his own dates.
+    expect(answer).to_contain_text("Prediabetes and type 2 diabetes screening (overdue)")
+    expect(answer).to_contain_text("Your last blood sugar test (Glucose) was on 2023-09-19")
+    # Cited: the published recommendation behind it.
+    sources = answer.locator(".citation-list li")
+    expect(sources.first).to_be_visible()
+    expect(answer.locator(".citations")).to_contain_text("USPSTF")
+    # ... and approved education about it from the knowledge base.
+    expect(answer.locator(".citations")).to_contain_text("High Blood Pressure")
+    screenshot(page, "preventive-chat-desktop")
+
+    page.set_viewport_size(PHONE)
+    assert fits_the_screen(page)
+    answer.evaluate("el => el.scrollIntoView()")
+    screenshot(page, "preventive-chat-phone", full_page=False)
+    page.goto("about:blank")  # close the socket while the database is still there
