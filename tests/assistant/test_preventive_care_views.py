@@ -162,6 +162,17 @@ def client_panel(patient) -> str:
     )
 
 
+def test_try_a_patient_for_one_rule_from_its_admin_page(client, db, demo_patients):
+    client.force_login(make_user("rules.tryer", roles.ADMIN, is_staff=True))
+    patient = demo_patients["1008261"]
+    html = client.get(
+        reverse("preventive:try"), {"patient": patient.pk, "rule": "td-tdap-vaccine"}
+    ).content.decode()
+    assert re.findall(r'<tr id="rule-([a-z0-9-]+)"', html) == ["td-tdap-vaccine"]
+    assert "until 2026-07-29" in html  # his Td of 2016-07-29 ran out this summer
+    assert "Show every rule" in html
+
+
 def test_try_a_deceased_patient_says_nothing_is_recommended(client, db, demo_patients):
     client.force_login(make_user("rules.tryer", roles.ADMIN, is_staff=True))
     deceased = next(p for p in demo_patients.values() if p.deceased_at is not None)

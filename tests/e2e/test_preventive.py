@@ -1,5 +1,6 @@
-"""Preventive care in the browser: a patient who is overdue for a screening sees it on My health,
-and a content admin tries the rules on that patient.
+"""Preventive care in the browser: a patient who is overdue for a screening sees it on My health
+(with a link to approved education about it), asks the chat what is due and gets a cited,
+personal answer; a content admin tries the rules, and a draft of one, on that patient.
 
 Patient 1130164 (a man of 58): his last blood sugar test was on 2023-09-19, so under the 3-year
 rule the diabetes screening has been overdue since 2026-09-19.
