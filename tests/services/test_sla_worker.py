@@ -157,8 +157,13 @@ class Workers:
 
 
 def _stop(proc: subprocess.Popen) -> None:
+    """Take the worker (and its beat) down, as an outage would."""
     proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=20)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 def _wait_for(predicate, *, timeout: float, what: str, log_path: Path):
@@ -191,8 +196,14 @@ def _overdue_emergency(username: str, *, minutes_waiting: int = 12) -> Escalatio
     return esc
 
 
+MAIL_SEPARATOR = b"\n" + b"-" * 79 + b"\n"  # what the file backend writes after each message
+
+
 def _mails(mail_dir: Path) -> list:
-    return [message_from_bytes(p.read_bytes()) for p in sorted(mail_dir.glob("*.log"))]
+    """Every message the file backend wrote. Two connections opened in the same second can share
+    a file (its name is the time and the connection's id()), so split files into messages."""
+    raw = b"".join(p.read_bytes() for p in sorted(mail_dir.glob("*.log")))
+    return [message_from_bytes(chunk) for chunk in raw.split(MAIL_SEPARATOR) if chunk.strip()]
 
 
 def test_worker_and_beat_alert_overdue_escalations_and_never_resolved_ones(workers, mail_dir):
