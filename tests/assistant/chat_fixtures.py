@@ -10,6 +10,7 @@ import asyncio
 import json
 import re
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ def make_patient(
         given_name=given,
         family_name=family,
         gender="female",
-        birth_date="1961-04-02",
+        birth_date=date(1961, 4, 2),
     )
     for i, name in enumerate(conditions):
         Condition.objects.create(

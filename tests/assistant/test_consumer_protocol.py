@@ -252,9 +252,10 @@ async def test_a_flooding_patient_is_rate_limited_and_nothing_is_stored(
     assert not await sync_to_async(Message.objects.filter(text="one too many").exists)()
     # A resend of a message already stored is not new: it is answered, not refused.
     await send(comm, {"type": "message", "text": "question 0", "client_id": "q0"})
-    echo = await frames_until(comm, lambda f: f["type"] in {"message", "error"})
+    echo = await frames_until(
+        comm, lambda f: f["type"] == "error" or f.get("message", {}).get("client_id") == "q0"
+    )
     assert echo[-1]["type"] == "message"
-    assert echo[-1]["message"]["client_id"] == "q0"
     await comm.disconnect()
 
 
