@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from assistant.preventive_care import preventive_panel_context
 from portal.decorators import ADMIN_ONLY, NURSE_ONLY, STAFF_ONLY, role_required
 
 from . import dashboard as dash
@@ -154,6 +155,7 @@ def thread(request: HttpRequest, escalation_id: int) -> HttpResponse:
             "patient": patient,
             "messages_list": _thread_messages(conversation),
             "record": _record_summary(patient),
+            "preventive": preventive_panel_context(patient, audience="staff"),
             "can_act": can_act,
             "is_mine": esc.claimed_by_id == request.user.pk,
             "draft": draft,
@@ -287,6 +289,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
             "patient": conv.patient,
             "messages_list": _thread_messages(conv),
             "record": _record_summary(conv.patient),
+            "preventive": preventive_panel_context(conv.patient, audience="staff"),
             "escalations": sel.escalations_of_conversation(conversation=conv),
             "highlight": _int_or_none(request.GET.get("message")),
         },

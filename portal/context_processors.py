@@ -8,4 +8,5 @@ def role_flags(request):
         "is_patient": roles.is_patient(user),
         "is_nurse": roles.is_nurse(user),
         "is_admin_role": roles.is_admin(user),
+        "is_charge_nurse": roles.CHARGE_NURSE in roles.user_roles(user),
     }
