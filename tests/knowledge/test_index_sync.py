@@ -27,9 +27,16 @@ def assert_agree() -> None:
     assert index_holds() == approved_version_set()
 
 
-def indexed_text(section_id: str) -> str:
-    hits = services.get_index().passages_of([section_id])
-    return " ".join(hit.text for hit, _ in sorted(hits, key=lambda h: h[0].passage_no))
+FREQUENCY_QUESTION = "How many people are affected by polycystic kidney disease?"
+
+
+def served(section_id: str, query: str = FREQUENCY_QUESTION):
+    """The passage retrieval serves for that section when asked `query`, or None."""
+    from knowledge.retrieval import get_retriever
+
+    return next(
+        (p for p in get_retriever().search(query, k=20) if p.section_id == section_id), None
+    )
 
 
 @pytest.fixture
@@ -71,7 +78,8 @@ def test_a_draft_leaves_v1_served_until_v2_is_approved(
         v2 = edit("GHR_0000804_Sec2", curator, "About 1 in 1,000 people have this disease.")
         services.version_submit(version=v2, user=curator)
     assert dict(index_holds())["GHR_0000804_Sec2"] == 1
-    assert indexed_text("GHR_0000804_Sec2") == v1_text
+    passage = served("GHR_0000804_Sec2")
+    assert passage.version == 1 and passage.text in v1_text
     assert_agree()
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -79,7 +87,8 @@ def test_a_draft_leaves_v1_served_until_v2_is_approved(
 
     assert len(callbacks) == 1
     assert dict(index_holds())["GHR_0000804_Sec2"] == 2
-    assert indexed_text("GHR_0000804_Sec2") == "About 1 in 1,000 people have this disease."
+    passage = served("GHR_0000804_Sec2")
+    assert (passage.version, passage.text) == (2, "About 1 in 1,000 people have this disease.")
     assert_agree()
 
 
@@ -132,7 +141,8 @@ def test_reimport_with_changed_text_reindexes_only_that_section(indexed, curator
     call_command("import_medquad", str(indexed), "--approve-as", curator.username)
 
     assert dict(index_holds())["GHR_0000804_Sec2"] == 2
-    assert indexed_text("GHR_0000804_Sec2").startswith("Revised. ")
+    passage = served("GHR_0000804_Sec2")
+    assert passage.version == 2 and passage.text.startswith("Revised. ")
     assert_agree()
 
 
@@ -152,7 +162,7 @@ def test_reindex_rebuilds_the_index_from_the_database(indexed, curator):
     call_command("reindex")
 
     assert_agree()
-    assert indexed_text("GHR_0000804_Sec2") == "Reworded."
+    assert (served("GHR_0000804_Sec2").version, served("GHR_0000804_Sec2").text) == (2, "Reworded.")
 
 
 def test_reindex_changed_only_repairs_drift_without_a_rebuild(indexed, curator, capsys):
@@ -175,8 +185,7 @@ def test_an_article_edit_reaches_the_index(indexed, curator, django_capture_on_c
         services.article_update(
             article=article, user=curator, focus="PKD (polycystic kidney disease)"
         )
-    hits = services.get_index().passages_of(["GHR_0000804_Sec2"])
-    assert {hit.meta.get("focus") for hit, _ in hits} == {"PKD (polycystic kidney disease)"}
+    assert served("GHR_0000804_Sec2").focus == "PKD (polycystic kidney disease)"
     assert_agree()
 
 
