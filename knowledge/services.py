@@ -234,6 +234,12 @@ def _upsert_in_chunks(index, section_ids: list[str], progress: Progress | None) 
     return done
 
 
+def reset_index() -> None:
+    """Forget the process-wide index objects (tests that point settings at a new folder)."""
+    with _indexes_lock:
+        _indexes.clear()
+
+
 def index_sync(*, section_ids: Iterable[str], progress: Progress | None = None) -> dict[str, int]:
     """Make the index agree with the database for these sections: their current approved
     version in, anything else out. Safe to repeat and to run late (it reads the state then)."""

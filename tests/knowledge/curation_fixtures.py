@@ -69,16 +69,10 @@ def index_dir(tmp_path, settings):
 
 
 def _forget_cached_index() -> None:
-    """The index and the retriever are process-wide; a test with its own folder needs new ones."""
-    try:
-        from knowledge import index, retrieval
-    except ImportError:
-        return
-    for module in (index, retrieval):
-        for name in ("reset_index", "reset_retriever"):
-            reset = getattr(module, name, None)
-            if callable(reset):
-                reset()
+    """The index is process-wide; a test with its own folder needs a new one."""
+    from knowledge.services import reset_index
+
+    reset_index()
 
 
 @pytest.fixture
