@@ -6,6 +6,7 @@ staff. Every text field is raw text; the browser renders it with textContent, ne
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from . import selectors
@@ -53,7 +54,9 @@ def citation_to_dict(raw: dict[str, Any]) -> dict[str, Any]:
         "n": raw.get("n"),
         "section_id": raw.get("section_id", ""),
         "version": raw.get("version"),
-        "title": raw.get("title") or raw.get("question") or raw.get("focus") or "",
+        "title": clean_title(
+            str(raw.get("title") or raw.get("question") or raw.get("focus") or "")
+        ),
         "focus": raw.get("focus", ""),
         "source": source,
         "source_name": source_name(source),
@@ -62,6 +65,12 @@ def citation_to_dict(raw: dict[str, Any]) -> dict[str, Any]:
         "kind": raw.get("kind", "section"),
         "excerpt": excerpt(str(raw.get("text", ""))),
     }
+
+
+def clean_title(title: str) -> str:
+    """MedQuAD's generated questions read "What is (are) High Blood Pressure ?": tidy them."""
+    title = re.sub(r"\s*\((?:are|is)\)", "", title)
+    return re.sub(r"\s+([?.!])", r"\1", title).strip()
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:

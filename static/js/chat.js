@@ -96,12 +96,24 @@
     return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
+  // On wide screens the log scrolls inside its box; on phones the page scrolls (chat.css).
+  function pageScrolls() {
+    return window.getComputedStyle(log).overflowY === "visible";
+  }
+
   function nearBottom() {
+    if (pageScrolls()) {
+      return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 200;
+    }
     return log.scrollHeight - log.scrollTop - log.clientHeight < 120;
   }
 
-  function scrollToEnd() {
-    log.scrollTop = log.scrollHeight;
+  function scrollToEnd(node) {
+    if (!pageScrolls()) {
+      log.scrollTop = log.scrollHeight;
+    } else if (node) {
+      node.scrollIntoView({ block: "nearest" });
+    }
   }
 
   function showAlert(text, linkText, linkHref) {
@@ -347,8 +359,13 @@
     }
     var empty = document.getElementById("chat-empty");
     if (empty) empty.hidden = true;
+    var current = document.querySelector(".conv-current");
+    if (current && m.role === "patient" && current.getAttribute("data-untitled") !== null) {
+      current.textContent = m.text.length > 80 ? m.text.slice(0, 79) + "…" : m.text;
+      current.removeAttribute("data-untitled");
+    }
     refreshThinking();
-    if (stick) scrollToEnd();
+    if (stick) scrollToEnd(node);
   }
 
   function refreshThinking() {
@@ -510,7 +527,7 @@
     updateCount();
     input.focus();
     transmit(cid);
-    scrollToEnd();
+    scrollToEnd(log.querySelector('li.is-local[data-client-id="' + cssEscape(cid) + '"]'));
   }
 
   // --- connection -----------------------------------------------------------------------------
