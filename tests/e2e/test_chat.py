@@ -244,3 +244,47 @@ def test_html_typed_by_the_patient_is_shown_as_text(page, chat_site, demo_patien
     page.reload()
     assert page.locator("#chat-log img, #chat-log .msg-text b").count() == 0
     assert page.evaluate("window.__pwned === undefined")
+
+
+def test_a_message_unsent_before_a_reload_is_sent_once_after_it(
+    page, chat_site, demo_patient, login
+):
+    from assistant.models import Message
+
+    open_chat(page, chat_site, login, demo_patient)
+    conversation_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    # As if the page was closed while "Sending…": the message waits in sessionStorage.
+    pending = "{'lost-1': {text: 'What is anemia?', at: Date.now()}}"
+    set_pending = (
+        f"sessionStorage.setItem('chat-pending-{conversation_id}', JSON.stringify({pending}))"
+    )
+    page.evaluate(set_pending)
+    page.reload()
+    mine = page.locator('#chat-log li[data-client-id="lost-1"]')
+    expect(mine).to_have_attribute("data-message-id", re.compile(r"\d+"), timeout=10_000)
+    expect(last_reply(page)).to_have_attribute(
+        "data-reply-to", mine.get_attribute("data-message-id")
+    )
+    # Resending an id the server already holds stores nothing new.
+    page.evaluate(set_pending)
+    page.reload()
+    expect(page.locator("#chat-connection")).to_have_attribute("data-state", "online")
+    expect(page.locator('#chat-log li[data-client-id="lost-1"]')).to_have_count(1)
+    page.wait_for_function(
+        f"!sessionStorage.getItem('chat-pending-{conversation_id}').includes('lost-1')"
+    )
+    assert Message.objects.filter(client_id="lost-1").count() == 1
+
+
+def test_an_unanswerable_question_can_be_sent_to_the_care_team(
+    page, chat_site, demo_patient, login, screenshot
+):
+    open_chat(page, chat_site, login, demo_patient)
+    ask(page, "What is the life expectancy with Fabry disease?")
+    reply = last_reply(page)
+    expect(reply).to_have_attribute("data-kind", "abstain", timeout=20_000)
+    expect(page.locator("#handoff-banner")).to_be_hidden()
+    reply.get_by_role("button", name="Send my question to my care team").click()
+    expect(page.locator("#handoff-banner")).to_contain_text("Sent to your care team")
+    expect(page.locator('#chat-log li[data-kind="handoff"]')).to_contain_text("nurse will reply")
+    screenshot(page, "chat-handoff-desktop")
