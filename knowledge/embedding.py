@@ -188,10 +188,19 @@ class Embedder:
         self.tokenizer.enable_truncation(max_length=max_tokens)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 (a token name)
         self.max_tokens = max_tokens
+        # A second tokenizer that neither pads nor truncates, for measuring text.
+        self._counter = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
+        self._counter.no_truncation()
+        self._counter.no_padding()
 
     def count_tokens(self, text: str) -> int:
-        """Word pieces of `text` including [CLS] and [SEP], capped at max_tokens."""
-        return len(self.tokenizer.encode(text).ids)
+        """Word pieces of `text` (no [CLS]/[SEP], no cap)."""
+        return len(self._counter.encode(text, add_special_tokens=False).ids)
+
+    def count_tokens_batch(self, texts: Sequence[str]) -> list[int]:
+        """`count_tokens` of many texts at once (tokenised in parallel)."""
+        encodings = self._counter.encode_batch(list(texts), add_special_tokens=False)
+        return [len(e.ids) for e in encodings]
 
     def embed(self, texts: Sequence[str], *, batch_tokens: int = 8192) -> np.ndarray:
         """Embed many texts: sorted by length and batched so padding wastes little work."""

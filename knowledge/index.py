@@ -28,7 +28,7 @@ import numpy as np
 
 from knowledge.corpus import SectionRecord
 from knowledge.embedding import MAX_TOKENS, Embedder
-from knowledge.lexical import LexicalIndex
+from knowledge.lexical import LexicalIndex, PassageRow
 
 if TYPE_CHECKING:
     from knowledge.retrieval import HybridRetriever, Passage
@@ -44,8 +44,13 @@ _CHROMA_BATCH = 4000
 _TOPIC_SEPARATOR = " | "
 # Window length in word pieces for an answer passage, leaving room for the focus/question header
 # that is embedded with it (the model reads at most 256 pieces).
-PASSAGE_TOKENS = 200
+PASSAGE_TOKENS = 224
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?:;])\s+(?=\S)")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences (or list items ending in ":" / ";") of a text, in order."""
+    return [s for s in _SENTENCE_END_RE.split(text.strip()) if s]
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,10 @@ class SectionMeta:
     source: str
     url: str
     topics: tuple[str, ...]
+    passages: int = 1  # how many passages the section was cut into (ids "<section>#<n>")
+
+    def passage_ids(self) -> list[str]:
+        return [f"{self.section_id}#{n}" for n in range(self.passages)]
 
 
 @dataclass
@@ -130,18 +139,32 @@ def split_passages(
     if count_tokens(text) <= max_tokens:
         return [text]
     pieces: list[tuple[str, int]] = []
-    for sentence in _SENTENCE_END_RE.split(text):
+    for sentence in sentences(text):
         n = count_tokens(sentence)
         if n <= max_tokens:
             pieces.append((sentence, n))
         else:
             pieces.extend(_split_long(sentence, count_tokens, max_tokens))
+    # Aim at windows of even length rather than full ones and a stub at the end (a passage of
+    # one trailing sentence is a poor thing to show): cut near multiples of total / windows.
+    total = sum(n for _, n in pieces)
+    count = -(-total // max_tokens)
+    while True:
+        windows = _pack(pieces, max_tokens=max_tokens, step=total / count)
+        if len(windows) <= count or count >= len(pieces):
+            return windows
+        count += 1
+
+
+def _pack(pieces: list[tuple[str, int]], *, max_tokens: int, step: float) -> list[str]:
     windows: list[str] = []
     current: list[str] = []
-    size = 0
+    size = done = 0
     for piece, n in pieces:
-        if current and size + n > max_tokens:
+        boundary = step * (len(windows) + 1)
+        if current and (size + n > max_tokens or done + size + n / 2 > boundary):
             windows.append(" ".join(current))
+            done += size
             current, size = [], 0
         current.append(piece)
         size += n
@@ -188,31 +211,17 @@ def question_input(doc: IndexDoc | SectionMeta) -> str:
 
 
 def _metadata(doc: IndexDoc) -> dict[str, Any]:
+    """What Chroma stores with each vector: the ids and what one may filter on. The texts
+    (question, passages) live in the SQLite side file: Chroma would also build a trigram index of
+    every document, which tripled the time to store a passage here."""
     return {
         "section_id": doc.section_id,
         "version": int(doc.version),
         "focus": doc.focus,
-        "question": doc.question,
         "qtype": doc.qtype,
         "source": doc.source,
-        "url": doc.url,
-        "topics": _TOPIC_SEPARATOR.join(doc.topics),
         "approved": True,
     }
-
-
-def _meta_from(metadata: dict[str, Any]) -> SectionMeta:
-    topics = str(metadata.get("topics") or "")
-    return SectionMeta(
-        section_id=str(metadata["section_id"]),
-        version=int(metadata["version"]),
-        focus=str(metadata.get("focus", "")),
-        question=str(metadata.get("question", "")),
-        qtype=str(metadata.get("qtype", "")),
-        source=str(metadata.get("source", "")),
-        url=str(metadata.get("url", "")),
-        topics=tuple(t for t in topics.split(_TOPIC_SEPARATOR) if t),
-    )
 
 
 _embedders: dict[tuple[str, bool], Embedder] = {}
@@ -327,44 +336,67 @@ class KnowledgeIndex:
         docs = list(latest.values())
         embed_started = time.perf_counter()
         embedder = self.embedder
-        passage_rows: list[tuple[str, str, dict[str, Any], str]] = []
+        # Measure every sentence in one parallel call; splitting then only adds numbers.
+        pieces = list({p for d in docs for p in (d.text.strip(), *sentences(d.text))})
+        known = dict(zip(pieces, embedder.count_tokens_batch(pieces), strict=True))
+
+        def count(text: str) -> int:
+            return known[text] if text in known else embedder.count_tokens(text)
+
+        passages: list[PassageRow] = []
+        passage_counts: dict[str, int] = {}
+        inputs: dict[str, int] = {}  # embedding input -> row in the batch (repeats embed once)
+        rows_of: list[int] = []
         for doc in docs:
-            meta = _metadata(doc)
-            windows = split_passages(doc.text, count_tokens=embedder.count_tokens)
+            windows = split_passages(doc.text, count_tokens=count) or [doc.question]
+            passage_counts[doc.section_id] = len(windows)
             for number, window in enumerate(windows):
-                passage_rows.append(
-                    (
-                        f"{doc.section_id}#{number}",
-                        window,
-                        {**meta, "passage_no": number},
-                        passage_input(doc, window, number),
-                    )
-                )
-        passage_vectors = embedder.embed([row[3] for row in passage_rows])
+                text = passage_input(doc, window, number)
+                rows_of.append(inputs.setdefault(text, len(inputs)))
+                passages.append(PassageRow(f"{doc.section_id}#{number}", doc.section_id, window))
+        unique_vectors = embedder.embed(list(inputs))
+        passage_vectors = unique_vectors[rows_of] if rows_of else unique_vectors
         question_vectors = embedder.embed([question_input(d) for d in docs])
         stats.embed_seconds += time.perf_counter() - embed_started
         ids = list(latest)
+        metas = {d.section_id: _metadata(d) for d in docs}
         with self._write_lock:
-            self._passages.delete(where={"section_id": {"$in": ids}})
-            for start in range(0, len(passage_rows), _CHROMA_BATCH):
-                rows = passage_rows[start : start + _CHROMA_BATCH]
+            self._delete_passages(ids)
+            for start in range(0, len(passages), _CHROMA_BATCH):
+                chunk = passages[start : start + _CHROMA_BATCH]
                 self._passages.add(
-                    ids=[r[0] for r in rows],
-                    documents=[r[1] for r in rows],
-                    metadatas=[r[2] for r in rows],
-                    embeddings=passage_vectors[start : start + len(rows)],
+                    ids=[p.passage_id for p in chunk],
+                    metadatas=[
+                        {**metas[p.section_id], "passage_no": int(p.passage_id.rsplit("#")[1])}
+                        for p in chunk
+                    ],
+                    embeddings=passage_vectors[start : start + len(chunk)],
                 )
             for start in range(0, len(docs), _CHROMA_BATCH):
-                chunk = docs[start : start + _CHROMA_BATCH]
+                chunk_ids = ids[start : start + _CHROMA_BATCH]
                 self._questions.upsert(
-                    ids=[d.section_id for d in chunk],
-                    documents=[d.question for d in chunk],
-                    metadatas=[_metadata(d) for d in chunk],
-                    embeddings=question_vectors[start : start + len(chunk)],
+                    ids=chunk_ids,
+                    metadatas=[
+                        {**metas[sid], "passages": passage_counts[sid]} for sid in chunk_ids
+                    ],
+                    embeddings=question_vectors[start : start + len(chunk_ids)],
                 )
-            self.lexical.upsert(docs)
+            self.lexical.upsert(docs, passages=passages)
         stats.sections += len(docs)
-        stats.passages += len(passage_rows)
+        stats.passages += len(passages)
+
+    def _delete_passages(self, section_ids: list[str]) -> None:
+        """Remove every stored passage of these sections (by id: a `where` delete scans)."""
+        for start in range(0, len(section_ids), _CHROMA_BATCH):
+            chunk = section_ids[start : start + _CHROMA_BATCH]
+            held = self._questions.get(ids=chunk, include=["metadatas"])
+            passage_ids = [
+                f"{sid}#{n}"
+                for sid, meta in zip(held["ids"], held["metadatas"], strict=True)
+                for n in range(int((meta or {}).get("passages", 0)))
+            ]
+            if passage_ids:
+                self._passages.delete(ids=passage_ids)
 
     def remove(self, section_ids: Iterable[str]) -> int:
         """Take sections out of the index (retired, rejected, deleted). Unknown ids are ignored.
@@ -377,7 +409,7 @@ class KnowledgeIndex:
             for start in range(0, len(ids), _CHROMA_BATCH):
                 chunk = ids[start : start + _CHROMA_BATCH]
                 held += len(self._questions.get(ids=chunk, include=[])["ids"])
-                self._passages.delete(where={"section_id": {"$in": chunk}})
+                self._delete_passages(chunk)
                 self._questions.delete(ids=chunk)
             self.lexical.delete(ids)
         return held
@@ -428,21 +460,20 @@ class KnowledgeIndex:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embedder.embed_one(text)
 
-    def nearest_passages(self, vector: np.ndarray, *, n: int = 100) -> list[PassageHit]:
-        """The `n` passages closest to `vector`.
+    def nearest_passages(
+        self, vector: np.ndarray, *, n: int = 100, with_text: bool = False
+    ) -> list[PassageHit]:
+        """The `n` passages closest to `vector` (their texts only if asked).
 
         Approval is checked on the returned metadata rather than with a Chroma `where` filter:
         a filtered query costs ~35 ms over 30k vectors here against ~3 ms unfiltered, and only
         approved content is ever written anyway.
         """
-        total = self._passages.count()
-        if total == 0:
-            return []
         result = self._passages.query(
-            query_embeddings=[vector],
-            n_results=min(n, total),
-            include=["distances", "metadatas", "documents"],
+            query_embeddings=[vector], n_results=n, include=["distances", "metadatas"]
         )
+        texts = self.passage_texts(result["ids"][0]) if with_text else {}
+        documents = [texts.get(pid, "") for pid in result["ids"][0]]
         return [
             PassageHit(
                 passage_id=pid,
@@ -457,7 +488,7 @@ class KnowledgeIndex:
                 result["ids"][0],
                 result["distances"][0],
                 result["metadatas"][0],
-                result["documents"][0],
+                documents,
                 strict=True,
             )
             if meta and meta.get("approved") is True
@@ -465,11 +496,8 @@ class KnowledgeIndex:
 
     def nearest_questions(self, vector: np.ndarray, *, n: int = 100) -> list[tuple[str, float]]:
         """The `n` sections whose curated question is closest to `vector`: (id, cosine)."""
-        total = self._questions.count()
-        if total == 0:
-            return []
         result = self._questions.query(
-            query_embeddings=[vector], n_results=min(n, total), include=["distances", "metadatas"]
+            query_embeddings=[vector], n_results=n, include=["distances", "metadatas"]
         )
         return [
             (sid, 1.0 - float(distance))
@@ -480,37 +508,55 @@ class KnowledgeIndex:
         ]
 
     def question_vectors(
-        self, section_ids: Sequence[str]
-    ) -> tuple[dict[str, np.ndarray], dict[str, SectionMeta]]:
-        """Question vectors and metadata of these sections (absent ids are left out)."""
-        if not section_ids:
-            return {}, {}
-        result = self._questions.get(ids=list(section_ids), include=["embeddings", "metadatas"])
-        vectors: dict[str, np.ndarray] = {}
-        metas: dict[str, SectionMeta] = {}
-        for sid, vector, meta in zip(
-            result["ids"], result["embeddings"], result["metadatas"], strict=True
-        ):
-            if meta and meta.get("approved") is True:
-                vectors[sid] = np.asarray(vector, dtype=np.float32)
-                metas[sid] = _meta_from(meta)
-        return vectors, metas
+        self, section_ids: Sequence[str] | None = None, *, page: int = 5000
+    ) -> tuple[list[SectionMeta], np.ndarray]:
+        """Metadata and question vectors of these sections (all when None); absent ids and
+        unapproved entries are left out. Rows of the matrix follow the list."""
+        ids: list[str] = []
+        vectors: list[np.ndarray] = []
 
-    def passages_of(self, section_ids: Sequence[str]) -> list[tuple[PassageHit, np.ndarray]]:
-        """All passages of these sections, with their vectors (similarity left at 0)."""
-        if not section_ids:
+        def take(result: dict[str, Any]) -> None:
+            for sid, vector, meta in zip(
+                result["ids"], result["embeddings"], result["metadatas"], strict=True
+            ):
+                if meta and meta.get("approved") is True:
+                    ids.append(sid)
+                    vectors.append(np.asarray(vector, dtype=np.float32))
+
+        if section_ids is not None:
+            wanted = list(section_ids)
+            for start in range(0, len(wanted), page):
+                chunk = wanted[start : start + page]
+                take(self._questions.get(ids=chunk, include=["embeddings", "metadatas"]))
+        else:
+            offset = 0
+            while True:
+                result = self._questions.get(
+                    limit=page, offset=offset, include=["embeddings", "metadatas"]
+                )
+                take(result)
+                if len(result["ids"]) < page:
+                    break
+                offset += page
+        rows = self.lexical.sections(None if section_ids is None else ids)
+        metas: list[SectionMeta] = []
+        kept: list[np.ndarray] = []
+        for sid, vector in zip(ids, vectors, strict=True):
+            row = rows.get(sid)
+            if row is not None:  # both stores hold it (a write may be half-way)
+                metas.append(SectionMeta(**row.__dict__))
+                kept.append(vector)
+        matrix = np.vstack(kept) if kept else np.zeros((0, 384), dtype=np.float32)
+        return metas, matrix
+
+    def passage_vectors(self, passage_ids: Sequence[str]) -> list[tuple[PassageHit, np.ndarray]]:
+        """Stored passages by id, with their vectors (texts left empty, similarity 0)."""
+        if not passage_ids:
             return []
-        result = self._passages.get(
-            where={"section_id": {"$in": list(section_ids)}},
-            include=["embeddings", "metadatas", "documents"],
-        )
+        result = self._passages.get(ids=list(passage_ids), include=["embeddings", "metadatas"])
         out = []
-        for pid, vector, meta, document in zip(
-            result["ids"],
-            result["embeddings"],
-            result["metadatas"],
-            result["documents"],
-            strict=True,
+        for pid, vector, meta in zip(
+            result["ids"], result["embeddings"], result["metadatas"], strict=True
         ):
             if meta and meta.get("approved") is True:
                 hit = PassageHit(
@@ -518,12 +564,36 @@ class KnowledgeIndex:
                     section_id=str(meta["section_id"]),
                     version=int(meta["version"]),
                     passage_no=int(meta.get("passage_no", 0)),
-                    text=document or "",
+                    text="",
                     similarity=0.0,
                     meta=meta,
                 )
                 out.append((hit, np.asarray(vector, dtype=np.float32)))
         return out
+
+    def all_passage_vectors(self, *, page: int = 5000) -> tuple[list[str], np.ndarray]:
+        """Every stored passage id with its vector (rows follow the ids)."""
+        ids: list[str] = []
+        chunks: list[np.ndarray] = []
+        offset = 0
+        while True:
+            result = self._passages.get(limit=page, offset=offset, include=["embeddings"])
+            ids.extend(result["ids"])
+            if len(result["ids"]):
+                chunks.append(np.asarray(result["embeddings"], dtype=np.float32))
+            if len(result["ids"]) < page:
+                break
+            offset += page
+        matrix = np.vstack(chunks) if chunks else np.zeros((0, 384), dtype=np.float32)
+        return ids, matrix
+
+    def passage_texts(self, passage_ids: Sequence[str]) -> dict[str, str]:
+        """Display text of stored passages, by passage id."""
+        return self.lexical.passage_texts(passage_ids)
+
+    def changes_since(self, generation: int) -> set[str] | None:
+        """Sections changed after `generation` (None: everything may have changed)."""
+        return self.lexical.changes_since(generation)
 
     # -- the search callers use ---------------------------------------------------------
     def retriever(self) -> HybridRetriever:

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 # bm25() column weights for (focus, question, text).
 FIELD_WEIGHTS = (4.0, 2.0, 1.0)
@@ -77,8 +77,32 @@ class LexicalDoc(Protocol):
     question: str
     qtype: str
     source: str
+    url: str
     text: str
     topics: tuple[str, ...]
+
+
+class PassageRow(NamedTuple):
+    """A window of a section's text, stored for display (the vector store keeps no text)."""
+
+    passage_id: str  # "<section id>#<n>"
+    section_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SectionRow:
+    """What the lexical side file knows about a section."""
+
+    section_id: str
+    version: int
+    focus: str
+    question: str
+    qtype: str
+    source: str
+    url: str
+    topics: tuple[str, ...]
+    passages: int
 
 
 @dataclass(frozen=True)
@@ -100,16 +124,30 @@ CREATE TABLE IF NOT EXISTS sections (
     question TEXT NOT NULL,
     qtype TEXT NOT NULL,
     source TEXT NOT NULL,
-    topics TEXT NOT NULL
+    url TEXT NOT NULL,
+    topics TEXT NOT NULL,
+    passages INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS passages (
+    passage_id TEXT PRIMARY KEY, section_id TEXT NOT NULL, text TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS passages_section ON passages (section_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS sections_fts USING fts5(
     focus, question, text, tokenize = '__TOKENIZER__'
 );
 CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS changes (generation INTEGER NOT NULL, section_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS changes_generation ON changes (generation);
 INSERT OR IGNORE INTO state (key, value) VALUES ('generation', '0');
+INSERT OR IGNORE INTO state (key, value) VALUES ('reset', '0');
 """.replace("__TOKENIZER__", TOKENIZER)
 _TOPIC_SEPARATOR = "\x1f"
+_SCORES_SQL = (
+    "SELECT s.section_id, -bm25(sections_fts, ?, ?, ?)"
+    " FROM sections_fts JOIN sections s ON s.rowid = sections_fts.rowid"
+    " WHERE sections_fts MATCH ? AND s.section_id IN (__MARKS__)"
+)
 
 
 class LexicalIndex:
@@ -131,18 +169,20 @@ class LexicalIndex:
             self._db.close()
 
     # -- writes ---------------------------------------------------------------------------
-    def upsert(self, docs: Iterable[LexicalDoc]) -> int:
-        """Add or replace sections (by section id). Returns how many were written."""
+    def upsert(self, docs: Iterable[LexicalDoc], *, passages: Sequence[PassageRow] = ()) -> int:
+        """Add or replace sections (by section id), with the passages they were cut into.
+        Returns how many sections were written."""
         docs = list(docs)
         if not docs:
             return 0
+        counts = Counter(p.section_id for p in passages)
         with self._lock, self._transaction():
             self._delete_locked([d.section_id for d in docs])
             added: Counter[str] = Counter()
             for doc in docs:
                 cursor = self._db.execute(
                     "INSERT INTO sections (section_id, version, focus, question, qtype, source,"
-                    " topics) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    " url, topics, passages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         doc.section_id,
                         int(doc.version),
@@ -150,7 +190,9 @@ class LexicalIndex:
                         doc.question,
                         doc.qtype,
                         doc.source,
+                        doc.url,
                         _TOPIC_SEPARATOR.join(doc.topics),
+                        counts.get(doc.section_id, 0),
                     ),
                 )
                 self._db.execute(
@@ -158,24 +200,32 @@ class LexicalIndex:
                     (cursor.lastrowid, _with_topics(doc.focus, doc.topics), doc.question, doc.text),
                 )
                 added.update(set(words(f"{doc.focus} {doc.question} {doc.text}")))
+            self._db.executemany(
+                "INSERT INTO passages (passage_id, section_id, text) VALUES (?, ?, ?)",
+                [tuple(p) for p in passages],
+            )
             self._add_words(added, +1)
-            self._bump()
+            self._bump([d.section_id for d in docs])
         return len(docs)
 
     def delete(self, section_ids: Iterable[str]) -> int:
         """Remove sections; unknown ids are ignored. Returns how many were removed."""
         with self._lock, self._transaction():
-            removed = self._delete_locked(list(section_ids))
+            ids = list(section_ids)
+            removed = self._delete_locked(ids)
             if removed:
-                self._bump()
+                self._bump(ids)
         return removed
 
     def clear(self) -> None:
         with self._lock, self._transaction():
             self._db.execute("DELETE FROM sections")
+            self._db.execute("DELETE FROM passages")
             self._db.execute("DELETE FROM sections_fts")
             self._db.execute("DELETE FROM words")
-            self._bump()
+            self._db.execute("DELETE FROM changes")
+            generation = self._bump([])
+            self._db.execute("UPDATE state SET value = ? WHERE key = 'reset'", (str(generation),))
 
     def _delete_locked(self, section_ids: list[str]) -> int:
         removed = 0
@@ -187,6 +237,10 @@ class LexicalIndex:
                 f" JOIN sections_fts f ON f.rowid = s.rowid WHERE s.section_id IN ({marks})",
                 chunk,
             ).fetchall()
+            self._db.execute(
+                f"DELETE FROM passages WHERE section_id IN ({marks})",  # noqa: S608
+                chunk,
+            )
             for rowid, focus, question, text in rows:
                 gone.update(set(words(f"{focus} {question} {text}")))
                 self._db.execute("DELETE FROM sections_fts WHERE rowid = ?", (rowid,))
@@ -205,10 +259,19 @@ class LexicalIndex:
         if sign < 0:
             self._db.execute("DELETE FROM words WHERE df <= 0")
 
-    def _bump(self) -> None:
+    def _bump(self, section_ids: Sequence[str]) -> int:
+        """Advance the generation and record which sections it changed."""
         self._db.execute(
             "UPDATE state SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
         )
+        generation = int(
+            self._db.execute("SELECT value FROM state WHERE key = 'generation'").fetchone()[0]
+        )
+        self._db.executemany(
+            "INSERT INTO changes (generation, section_id) VALUES (?, ?)",
+            [(generation, sid) for sid in section_ids],
+        )
+        return generation
 
     def _transaction(self):
         db = self._db
@@ -241,6 +304,31 @@ class LexicalIndex:
             ).fetchall()
         return [(section_id, float(score)) for section_id, score in rows]
 
+    def scores(
+        self,
+        terms: Sequence[str],
+        section_ids: Sequence[str],
+        *,
+        weights: Sequence[float] = FIELD_WEIGHTS,
+    ) -> dict[str, float]:
+        """BM25 scores (same scale as `search`) of these particular sections; sections that
+        match none of the terms are left out."""
+        expression = match_expression(terms)
+        if not expression or not section_ids:
+            return {}
+        w_focus, w_question, w_text = (float(w) for w in weights)
+        out: dict[str, float] = {}
+        with self._lock:
+            for chunk in _chunks(list(section_ids), 500):
+                marks = ",".join("?" * len(chunk))
+                # Only "?" placeholders are spliced into the statement.
+                sql = _SCORES_SQL.replace("__MARKS__", marks)
+                rows = self._db.execute(
+                    sql, (w_focus, w_question, w_text, expression, *chunk)
+                ).fetchall()
+                out.update((sid, float(score)) for sid, score in rows)
+        return out
+
     def search_query(self, query: str, *, limit: int = 100) -> list[tuple[str, float]]:
         """`search` over the content words of free text."""
         return self.search(content_words(query), limit=limit)
@@ -252,6 +340,51 @@ class LexicalIndex:
     def count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM sections").fetchone()[0])
+
+    def sections(self, section_ids: Sequence[str] | None = None) -> dict[str, SectionRow]:
+        """Rows of these sections (all when None), by section id."""
+        query = (
+            "SELECT section_id, version, focus, question, qtype, source, url, topics, passages"
+            " FROM sections"
+        )
+        with self._lock:
+            if section_ids is None:
+                rows = self._db.execute(query).fetchall()
+            else:
+                rows = []
+                ids = list(section_ids)
+                for chunk in _chunks(ids, 500):
+                    marks = ",".join("?" * len(chunk))
+                    rows += self._db.execute(
+                        f"{query} WHERE section_id IN ({marks})", chunk
+                    ).fetchall()
+        return {
+            row[0]: SectionRow(
+                section_id=row[0],
+                version=int(row[1]),
+                focus=row[2],
+                question=row[3],
+                qtype=row[4],
+                source=row[5],
+                url=row[6],
+                topics=tuple(t for t in row[7].split(_TOPIC_SEPARATOR) if t),
+                passages=int(row[8]),
+            )
+            for row in rows
+        }
+
+    def passage_texts(self, passage_ids: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        with self._lock:
+            for chunk in _chunks(list(passage_ids), 500):
+                marks = ",".join("?" * len(chunk))
+                out.update(
+                    self._db.execute(
+                        f"SELECT passage_id, text FROM passages WHERE passage_id IN ({marks})",  # noqa: S608
+                        chunk,
+                    ).fetchall()
+                )
+        return out
 
     def names(self) -> list[SectionName]:
         with self._lock:
@@ -266,6 +399,20 @@ class LexicalIndex:
         with self._lock:
             rows = self._db.execute("SELECT word, df FROM words WHERE df >= ?", (min_df,))
             return dict(rows.fetchall())
+
+    def changes_since(self, generation: int) -> set[str] | None:
+        """Sections added, replaced or removed after `generation`; None when the index was
+        cleared since (a reader must then reload everything)."""
+        with self._lock:
+            reset = int(
+                self._db.execute("SELECT value FROM state WHERE key = 'reset'").fetchone()[0]
+            )
+            if reset > generation:
+                return None
+            rows = self._db.execute(
+                "SELECT DISTINCT section_id FROM changes WHERE generation > ?", (generation,)
+            )
+            return {row[0] for row in rows.fetchall()}
 
     def generation(self) -> int:
         """Changes whenever the index content changes (lets readers refresh their caches)."""

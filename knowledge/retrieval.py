@@ -269,8 +269,9 @@ class _NameIndex:
 
     generation: int
     names: list[tuple[tuple[str, ...], list[str]]]  # name id -> (terms, section ids)
-    by_term: dict[str, list[int]]
+    by_term: dict[str, np.ndarray]  # term -> ids of the names containing it
     idf: dict[str, float]
+    totals: np.ndarray  # summed IDF of each name's words
     section_names: dict[str, list[int]]  # section id -> its name ids
     articles: dict[str, list[str]]  # article id -> its section ids
     vocabulary: dict[str, int]  # surface word -> number of sections containing it
@@ -309,46 +310,63 @@ class _NameIndex:
         section_names = {
             sid: [number[terms] for terms in term_list] for sid, term_list in section_terms.items()
         }
+        default_idf = math.log(1 + total)
+        totals = np.array(
+            [sum(idf.get(t, default_idf) for t in terms) for terms, _ in names], dtype=np.float64
+        )
         return cls(
             generation=generation,
             names=names,
-            by_term=dict(by_term),
+            by_term={t: np.array(ids, dtype=np.int64) for t, ids in by_term.items()},
             idf=idf,
+            totals=totals,
             section_names=section_names,
             articles=dict(articles),
             vocabulary=vocabulary,
             sections=len(rows),
-            default_idf=math.log(1 + total),
+            default_idf=default_idf,
         )
 
     def weight(self, term: str) -> float:
         return self.idf.get(term, self.default_idf)
 
-    def coverage(self, name_id: int, query_terms: set[str], query_weight: float) -> float:
-        """How completely the message names this topic: the IDF-weighted share of the name's
-        words found in the message, scaled down when the shared words are common ("pain",
-        "cancer" match too much to count fully) unless the name is all the message is about."""
-        terms = self.names[name_id][0]
-        total = sum(self.weight(t) for t in terms)
-        covered = sum(self.weight(t) for t in terms if t in query_terms)
-        if not total or not covered:
-            return 0.0
-        specificity = min(1.0, covered / SPECIFIC_NAME_IDF)
-        share_of_message = covered / query_weight if query_weight else 0.0
-        return (covered / total) * max(specificity, min(1.0, share_of_message))
-
     def matches(self, query_terms: set[str]) -> dict[int, float]:
-        """Names sharing at least one word with the message, with their coverage."""
-        seen: set[int] = set()
+        """Names sharing at least one word with the message, with how completely the message
+        names them: the IDF-weighted share of the name's words found in the message, scaled
+        down when the shared words are common ("pain", "cancer" match too much to count fully)
+        unless the name is all the message is about."""
+        covered = np.zeros(len(self.names))
         for term in query_terms:
-            seen.update(self.by_term.get(term, ()))
+            ids = self.by_term.get(term)
+            if ids is not None:
+                covered[ids] += self.weight(term)
+        hit = np.nonzero(covered)[0]
+        if not len(hit):
+            return {}
+        shared = covered[hit]
         query_weight = sum(self.weight(t) for t in query_terms)
-        return {i: self.coverage(i, query_terms, query_weight) for i in seen}
+        specificity = np.minimum(1.0, shared / (SPECIFIC_NAME_SHARE * self.default_idf))
+        share_of_message = np.minimum(1.0, shared / query_weight)
+        scores = (shared / self.totals[hit]) * np.maximum(specificity, share_of_message)
+        return dict(zip(hit.tolist(), scores.tolist(), strict=True))
 
 
-# A name is "specific" once the words it shares with the message reach this summed IDF (about
-# two uncommon words, or one rare word like "appendicitis").
-SPECIFIC_NAME_IDF = 8.0
+# A name is "specific" once the words it shares with the message reach this share of the IDF of
+# a word found in one name only (about two uncommon words, or one rare word like "appendicitis").
+SPECIFIC_NAME_SHARE = 0.85
+
+
+# A long message keeps its rarest words for BM25; the common ones add little and cost time.
+MAX_LEXICAL_TERMS = 16
+
+
+def informative_terms(
+    text: str, vocabulary: Mapping[str, int], *, limit: int = MAX_LEXICAL_TERMS
+) -> list[str]:
+    """The content words of a message that can match something, rarest first, at most `limit`:
+    in a long message the common words add little to BM25 but cost a posting-list scan each."""
+    terms = [w for w in dict.fromkeys(content_words(text)) if vocabulary.get(w, 0) > 0]
+    return sorted(terms, key=lambda w: vocabulary[w])[:limit]
 
 
 def _edits1(word: str) -> set[str]:
@@ -460,6 +478,77 @@ def fuse(candidates: Iterable[Candidate], weights: FusionWeights) -> list[tuple[
     return scored
 
 
+@dataclass
+class _Sections:
+    """What the retriever keeps in memory about the indexed sections: metadata, question
+    vectors and passage vectors (an exact scan of 18k questions takes ~2 ms, and every candidate
+    gets exact similarities without a round trip to the store), and the article names.
+    Brought up to date from the index whenever its content changes. About 60 MB for MedQuAD."""
+
+    generation: int
+    metas: list[SectionMeta]
+    matrix: np.ndarray  # question vectors, one row per section
+    row: dict[str, int]
+    passage_ids: list[str]
+    passages: np.ndarray  # passage vectors (float16 halves the memory; cosines move < 1e-3)
+    passage_rows: dict[str, list[int]]  # section id -> rows in `passages`
+    names: _NameIndex
+
+    @classmethod
+    def load(cls, index: KnowledgeIndex) -> _Sections:
+        generation = index.generation()
+        metas, matrix = index.question_vectors()
+        passage_ids, passages = index.all_passage_vectors()
+        return cls._assemble(index, generation, metas, matrix, passage_ids, passages)
+
+    @classmethod
+    def _assemble(cls, index, generation, metas, matrix, passage_ids, passages) -> _Sections:
+        lexical = index.lexical
+        names = _NameIndex.build(generation, lexical.names(), lexical.vocabulary())
+        row = {m.section_id: i for i, m in enumerate(metas)}
+        passage_rows: dict[str, list[int]] = defaultdict(list)
+        for i, pid in enumerate(passage_ids):
+            passage_rows[pid.rsplit("#", 1)[0]].append(i)
+        return cls(
+            generation=generation,
+            metas=metas,
+            matrix=matrix,
+            row=row,
+            passage_ids=passage_ids,
+            passages=passages.astype(np.float16),
+            passage_rows=dict(passage_rows),
+            names=names,
+        )
+
+    def refreshed(self, index: KnowledgeIndex) -> _Sections:
+        """This cache brought up to date (itself when nothing changed)."""
+        generation = index.generation()
+        if generation == self.generation:
+            return self
+        changed = index.changes_since(self.generation)
+        if changed is None or len(changed) > len(self.metas) // 4:
+            return _Sections.load(index)
+        keep = [i for i, m in enumerate(self.metas) if m.section_id not in changed]
+        new_metas, new_matrix = index.question_vectors(sorted(changed))
+        metas = [self.metas[i] for i in keep] + new_metas
+        matrix = np.vstack([self.matrix[keep], new_matrix])
+        kept_passages = [
+            i for i, pid in enumerate(self.passage_ids) if pid.rsplit("#", 1)[0] not in changed
+        ]
+        fresh = index.passage_vectors([pid for m in new_metas for pid in m.passage_ids()])
+        passage_ids = [self.passage_ids[i] for i in kept_passages] + [
+            h.passage_id for h, _ in fresh
+        ]
+        fresh_matrix = np.vstack([v for _, v in fresh]) if fresh else np.zeros((0, matrix.shape[1]))
+        passages = np.vstack(
+            [self.passages[kept_passages].astype(np.float32), fresh_matrix.astype(np.float32)]
+        )
+        return _Sections._assemble(index, generation, metas, matrix, passage_ids, passages)
+
+    def meta(self, section_id: str) -> SectionMeta:
+        return self.metas[self.row[section_id]]
+
+
 class HybridRetriever:
     """Search of a `KnowledgeIndex` in one of three modes: "bm25", "dense", "hybrid"."""
 
@@ -479,8 +568,8 @@ class HybridRetriever:
         self.weights = weights or FusionWeights()
         self.candidates = candidates
         self.expand_articles = expand_articles
-        self._names: _NameIndex | None = None
-        self._names_lock = threading.Lock()
+        self._sections: _Sections | None = None
+        self._sections_lock = threading.Lock()
 
     # -- public ---------------------------------------------------------------------------
     def search(
@@ -496,194 +585,227 @@ class HybridRetriever:
             raise ValueError(f"mode must be one of {MODES}")
         if not query.strip() and not topics:
             return []
+        sections = self._current()
+        if not sections.metas:
+            return []
         if mode == "bm25":
-            return self._search_bm25(query, k=k)
+            return self._search_bm25(query, k=k, sections=sections)
         if mode == "dense":
-            return self._search_dense(query, k=k)
-        ranked = self.rank(query, topics=topics)
-        return [self._passage(c, score) for c, score in ranked[:k]]
+            return self._search_dense(query, k=k, sections=sections)
+        ranked = self.rank(query, topics=topics)[:k]
+        texts = self.index.passage_texts(
+            [c.best_passage.passage_id for c, _ in ranked if c.best_passage]
+        )
+        return [
+            _passage(c.meta, c, score, texts) for c, score in ranked if c.best_passage and c.meta
+        ]
 
     # -- modes ----------------------------------------------------------------------------
-    def _search_bm25(self, query: str, *, k: int) -> list[Passage]:
+    def _search_bm25(self, query: str, *, k: int, sections: _Sections) -> list[Passage]:
         terms = content_words(clean_query(query))
-        hits = self.index.lexical.search(terms, limit=k)
+        hits = [
+            (sid, s) for sid, s in self.index.lexical.search(terms, limit=k) if sid in sections.row
+        ]
         if not hits:
             return []
         top = hits[0][1] or 1.0
-        passages = self._passages_by_overlap([sid for sid, _ in hits], set(terms))
+        metas = {sid: sections.metas[sections.row[sid]] for sid, _ in hits}
+        texts = self.index.passage_texts([pid for m in metas.values() for pid in m.passage_ids()])
+        wanted = set(terms)
         out = []
         for sid, score in hits:
-            hit = passages.get(sid)
-            if hit is None:
-                continue
-            candidate = Candidate(sid, bm25=score / top, best_passage=hit)
-            out.append(self._passage(candidate, score))
-        return out
-
-    def _search_dense(self, query: str, *, k: int) -> list[Passage]:
-        vector = self.index.embed_query(clean_query(query) or query)
-        best: dict[str, PassageHit] = {}
-        for hit in self.index.nearest_passages(vector, n=max(50, 5 * k)):
-            if hit.section_id not in best:  # hits come best first
-                best[hit.section_id] = hit
-        out = []
-        for sid, hit in list(best.items())[:k]:
+            # The passage sharing most words with the query (the first on a tie).
+            pid = max(
+                metas[sid].passage_ids(),
+                key=lambda p: (len(wanted & set(words(texts.get(p, "")))), -int(p.rsplit("#")[1])),
+            )
+            hit = _hit(metas[sid], pid)
             out.append(
-                self._passage(
-                    Candidate(sid, passage=hit.similarity, best_passage=hit), hit.similarity
+                _passage(
+                    metas[sid], Candidate(sid, bm25=score / top, best_passage=hit), score, texts
                 )
             )
         return out
 
+    def _search_dense(self, query: str, *, k: int, sections: _Sections) -> list[Passage]:
+        vector = self.index.embed_query(clean_query(query) or query)
+        best: dict[str, PassageHit] = {}
+        for hit in self.index.nearest_passages(vector, n=max(50, 5 * k)):
+            if hit.section_id in sections.row:
+                best.setdefault(hit.section_id, hit)  # hits come best first
+        top = list(best.items())[:k]
+        texts = self.index.passage_texts([hit.passage_id for _, hit in top])
+        return [
+            _passage(
+                sections.meta(sid),
+                Candidate(sid, passage=hit.similarity, best_passage=hit),
+                hit.similarity,
+                texts,
+            )
+            for sid, hit in top
+        ]
+
     # -- hybrid ---------------------------------------------------------------------------
     def rank(self, query: str, *, topics: Sequence[str] = ()) -> list[tuple[Candidate, float]]:
         """All candidates of the hybrid search with their fused score, best first."""
-        candidates = self.collect(query, topics=topics)
-        return fuse(candidates.values(), self.weights)
+        return fuse(self.collect(query, topics=topics).values(), self.weights)
 
     def collect(self, query: str, *, topics: Sequence[str] = ()) -> dict[str, Candidate]:
         """Candidate sections for a message, with every signal filled in."""
-        names = self._name_index()
+        sections = self._current()
+        names = sections.names
         cleaned = clean_query(query)
         cleaned = correct_spelling(cleaned, names.vocabulary, max_df=names.sections // 50)
         vague = not cleaned or bool(_VAGUE_RE.search(cleaned))
-        dense_text = cleaned or " ".join(topics)
-        vector = self.index.embed_query(dense_text)
+        vector = self.index.embed_query(cleaned or " ".join(topics))
         n = self.candidates
         candidates: dict[str, Candidate] = {}
 
-        def get(sid: str) -> Candidate:
+        def get(sid: str) -> Candidate | None:
             if sid not in candidates:
-                candidates[sid] = Candidate(sid)
+                if sid not in sections.row:
+                    return None  # changed since the cache was read: skip it this time
+                candidates[sid] = Candidate(sid, meta=sections.metas[sections.row[sid]])
             return candidates[sid]
 
+        question_sims = sections.matrix @ vector
+        top = np.argpartition(-question_sims, min(n, len(question_sims) - 1))[:n]
+        for i in top:
+            get(sections.metas[i].section_id)
         for hit in self.index.nearest_passages(vector, n=2 * n):
             c = get(hit.section_id)
-            if hit.similarity > c.passage:
+            if c is not None and hit.similarity > c.passage:
                 c.passage, c.best_passage = hit.similarity, hit
-        for sid, similarity in self.index.nearest_questions(vector, n=n):
-            get(sid).question = similarity
-        lexical = self.index.lexical.search(content_words(cleaned), limit=n)
-        top_bm25 = lexical[0][1] if lexical else 1.0
+        lexical_terms = informative_terms(cleaned, names.vocabulary)
+        lexical = self.index.lexical.search(lexical_terms, limit=n)
+        top_bm25 = lexical[0][1] if lexical else 0.0
         for sid, score in lexical:
-            get(sid).bm25 = score / top_bm25 if top_bm25 else 0.0
+            c = get(sid)
+            if c is not None:
+                c.bm25 = score / top_bm25
 
         query_terms = set(name_terms(cleaned))
         name_scores = names.matches(query_terms)
-        for name_id, coverage in sorted(name_scores.items(), key=lambda kv: -kv[1]):
-            if coverage < 0.999:
-                break
-            for sid in names.names[name_id][1][:n]:
-                get(sid)
+        for name_id, coverage in name_scores.items():
+            if coverage >= 0.999:
+                for sid in names.names[name_id][1][:n]:
+                    get(sid)
         topic_scores: dict[int, float] = {}
         if topics:
-            topic_terms = set().union(*(set(name_terms(t)) for t in topics))
-            topic_scores = names.matches(topic_terms)
-            if vague or not any(v >= 0.999 for v in name_scores.values()):
+            names_its_topic = any(v >= 0.999 for v in name_scores.values())
+            if vague or not names_its_topic:
+                topic_terms = set().union(*(set(name_terms(t)) for t in topics))
+                topic_scores = names.matches(topic_terms)
                 for name_id, coverage in topic_scores.items():
                     if coverage >= 0.999:
                         for sid in names.names[name_id][1][:n]:
                             get(sid)
-            else:
-                topic_scores = {}  # the message names its own topic: do not steer
+            # else: the message names its own topic, and the patient's record must not steer.
 
         qtypes = detect_qtypes(cleaned)
 
-        def complete(ids: Iterable[str]) -> None:
-            batch = {sid: candidates[sid] for sid in ids}
-            self._fill_missing(vector, batch)
-            for sid, c in batch.items():
-                if c.meta is None:  # gone from the index between two reads
-                    del candidates[sid]
-                    continue
-                name_ids = names.section_names.get(sid, ())
+        def features(batch: Iterable[Candidate]) -> None:
+            for c in batch:
+                c.question = float(question_sims[sections.row[c.section_id]])
+                name_ids = names.section_names.get(c.section_id, ())
                 c.focus = max((name_scores.get(i, 0.0) for i in name_ids), default=0.0)
                 c.topic = max((topic_scores.get(i, 0.0) for i in name_ids), default=0.0)
+                if vague:
+                    # "my condition": the patient's own condition is the topic of the question.
+                    c.focus = max(c.focus, c.topic)
                 c.qtype = qtypes.get(c.meta.qtype, 0.0)
 
-        complete(list(candidates))
+        features(candidates.values())
         # The other sections of the best articles: a patient asking about a topic is often
-        # served by several sections of one article (causes, treatment...), and these may be
-        # missed by every first-stage search.
+        # served by several sections of one article (causes, treatment...) that the first
+        # searches may miss.
         best: dict[str, float] = {}
         for c in candidates.values():
             article = article_of(c.section_id)
             best[article] = max(best.get(article, 0.0), c.score(self.weights))
-        top_articles = sorted(best, key=lambda a: -best[a])[: self.expand_articles]
-        added = [
-            sid
-            for article in top_articles
-            for sid in names.articles.get(article, ())
-            if sid not in candidates
-        ]
-        for sid in added:
-            get(sid)
-        if added:
-            complete(added)
+        added = []
+        for article in sorted(best, key=lambda a: -best[a])[: self.expand_articles]:
+            for sid in names.articles.get(article, ()):
+                if sid not in candidates and get(sid) is not None:
+                    added.append(candidates[sid])
+        features(added)
+        # Candidates found by the other searches get their lexical score too (on the scale of
+        # the best lexical match), rather than a zero for not being in its top n.
+        unscored = [sid for sid, c in candidates.items() if c.bm25 == 0.0]
+        if top_bm25 and unscored:
+            for sid, score in self.index.lexical.scores(lexical_terms, unscored).items():
+                candidates[sid].bm25 = min(1.0, score / top_bm25)
+        self._passage_similarities(sections, vector, candidates)
         return candidates
 
-    def _fill_missing(self, vector: np.ndarray, candidates: dict[str, Candidate]) -> None:
-        ids = list(candidates)
-        vectors, metas = self.index.question_vectors(ids)
-        for sid, c in candidates.items():
-            c.meta = metas.get(sid)
-            if sid in vectors and c.question == 0.0:
-                c.question = float(vectors[sid] @ vector)
-        missing = [sid for sid, c in candidates.items() if c.best_passage is None and c.meta]
-        for hit, passage_vector in self.index.passages_of(missing):
-            c = candidates[hit.section_id]
-            similarity = float(passage_vector @ vector)
-            if c.best_passage is None or similarity > c.passage:
-                c.passage = similarity
-                c.best_passage = _with_similarity(hit, similarity)
+    @staticmethod
+    def _passage_similarities(
+        sections: _Sections, vector: np.ndarray, candidates: dict[str, Candidate]
+    ) -> None:
+        """Best passage of every candidate that the nearest-passage search did not reach."""
+        for sid, c in list(candidates.items()):
+            if c.best_passage is not None:
+                continue
+            rows = sections.passage_rows.get(sid)
+            if not rows:
+                del candidates[sid]  # no passage (removed meanwhile): nothing to show
+                continue
+            sims = sections.passages[rows].astype(np.float32) @ vector
+            best = int(np.argmax(sims))
+            c.passage = float(sims[best])
+            c.best_passage = _hit(c.meta, sections.passage_ids[rows[best]], c.passage)
 
     # -- helpers --------------------------------------------------------------------------
-    def _name_index(self) -> _NameIndex:
-        generation = self.index.generation()
-        current = self._names
-        if current is not None and current.generation == generation:
+    def _current(self) -> _Sections:
+        current = self._sections
+        if current is not None and current.generation == self.index.generation():
             return current
-        with self._names_lock:
-            if self._names is None or self._names.generation != generation:
-                lexical = self.index.lexical
-                self._names = _NameIndex.build(generation, lexical.names(), lexical.vocabulary())
-            return self._names
-
-    def _passages_by_overlap(
-        self, section_ids: Sequence[str], terms: set[str]
-    ) -> dict[str, PassageHit]:
-        best: dict[str, tuple[int, PassageHit]] = {}
-        for hit, _vector in self.index.passages_of(section_ids):
-            overlap = len(terms & set(words(hit.text)))
-            current = best.get(hit.section_id)
-            if current is None or (overlap, -hit.passage_no) > (current[0], -current[1].passage_no):
-                best[hit.section_id] = (overlap, hit)
-        return {sid: hit for sid, (_, hit) in best.items()}
-
-    @staticmethod
-    def _passage(candidate: Candidate, score: float) -> Passage:
-        hit = candidate.best_passage
-        assert hit is not None
-        meta = hit.meta
-        return Passage(
-            section_id=hit.section_id,
-            version=hit.version,
-            passage_id=hit.passage_id,
-            text=hit.text,
-            question=str(meta.get("question", "")),
-            focus=str(meta.get("focus", "")),
-            qtype=str(meta.get("qtype", "")),
-            source=str(meta.get("source", "")),
-            url=str(meta.get("url", "")),
-            score=float(score),
-            scores=candidate.signals(),
-        )
+        with self._sections_lock:
+            if self._sections is None:
+                self._sections = _Sections.load(self.index)
+            else:
+                self._sections = self._sections.refreshed(self.index)
+            return self._sections
 
 
-def _with_similarity(hit: PassageHit, similarity: float) -> PassageHit:
-    from dataclasses import replace
+def _passage(
+    meta: SectionMeta, candidate: Candidate, score: float, texts: Mapping[str, str]
+) -> Passage:
+    hit = candidate.best_passage
+    assert hit is not None
+    return Passage(
+        section_id=meta.section_id,
+        version=hit.version,
+        passage_id=hit.passage_id,
+        text=texts.get(hit.passage_id, hit.text),
+        question=meta.question,
+        focus=meta.focus,
+        qtype=meta.qtype,
+        source=meta.source,
+        url=meta.url,
+        score=float(score),
+        scores=candidate.signals(),
+    )
 
-    return replace(hit, similarity=similarity)
+
+def _hit(meta: SectionMeta, passage_id: str, similarity: float = 0.0) -> PassageHit:
+    from knowledge.index import PassageHit
+
+    return PassageHit(
+        passage_id=passage_id,
+        section_id=meta.section_id,
+        version=meta.version,
+        passage_no=int(passage_id.rsplit("#", 1)[1]),
+        text="",
+        similarity=similarity,
+        meta={
+            "question": meta.question,
+            "focus": meta.focus,
+            "qtype": meta.qtype,
+            "source": meta.source,
+            "url": meta.url,
+        },
+    )
 
 
 def section_ids(passages: Iterable[Passage]) -> list[str]:

@@ -1,0 +1,100 @@
+"""Reading a patient's message: clean-up, question type, topic names, spelling, passages."""
+
+from __future__ import annotations
+
+from knowledge.index import split_passages
+from knowledge.lexical import content_words, match_expression
+from knowledge.retrieval import (
+    acronym,
+    article_of,
+    clean_query,
+    correct_spelling,
+    detect_qtypes,
+    name_terms,
+)
+
+
+def test_clean_query_keeps_the_question_and_drops_the_noise():
+    message = (
+        "Gluten information\n"
+        "Re:NDC# 0115-0672-50 Zolmitriptan tablets 5mg. Hello! I live in [LOCATION]. "
+        "Do these contain gluten? see www.example.com\n"
+        "Thank you so much!"
+    )
+    cleaned = clean_query(message)
+    assert cleaned.startswith("Gluten information. ")
+    assert "Zolmitriptan tablets" in cleaned and "contain gluten?" in cleaned
+    for noise in ("0115", "5mg", "[LOCATION]", "www.", "Thank you"):
+        assert noise not in cleaned
+
+
+def test_clean_query_never_empties_a_short_question():
+    assert clean_query("whats diabete") == "whats diabete"
+    assert clean_query("Hi!") == "Hi!"
+
+
+def test_question_types_of_typical_messages():
+    assert detect_qtypes("What causes a cold?")["causes"] == 1.0
+    assert detect_qtypes("is dementia genetically passed down")["inheritance"] == 1.0
+    assert detect_qtypes("how do you cure shingles")["treatment"] == 1.0
+    assert detect_qtypes("what are the signs of a stroke")["symptoms"] == 1.0
+    assert detect_qtypes("at what age should I get the shingles vaccine")["prevention"] == 1.0
+    assert detect_qtypes("Can I take it with ibuprofen? any interactions")["interactions"] == 1.0
+    # Related kinds of answers get half credit; a plain request asks for information.
+    assert detect_qtypes("is it hereditary")["genetic changes"] == 0.5
+    assert detect_qtypes("Schmorl's nodes") == {"information": 1.0}
+
+
+def test_topic_names_match_plural_possessive_and_short_forms():
+    assert name_terms("Schmorl's Nodes") == name_terms("schmorl node")
+    assert name_terms("diabetes") == name_terms("diabete")
+    assert acronym("normal pressure hydrocephalus") == "nph"
+    assert acronym("chronic obstructive pulmonary disease") == "copd"
+    assert acronym("celiac disease") is None  # two words make no reliable acronym
+
+
+def test_spelling_is_corrected_to_informative_corpus_words_only():
+    vocabulary = {"tablets": 50, "penicillin": 18, "follow": 900, "hydralazine": 4}
+    fixed = correct_spelling("Hydrslazine tabkets, ALLERGIC TO PENICILLAN", vocabulary)
+    assert fixed == "hydralazine tablets, ALLERGIC TO penicillin"
+    # "fellow" is not in the corpus; "follow" is too common to be worth the guess.
+    assert correct_spelling("my fellow workers", vocabulary, max_df=100) == "my fellow workers"
+
+
+def test_lexical_queries_use_meaningful_words_with_or_semantics():
+    words = content_words("Hello, I would like to know what causes NEAR-sightedness in kids?")
+    assert words == ["causes", "near", "sightedness", "kids"]
+    assert match_expression(words) == '"causes" OR "near" OR "sightedness" OR "kids"'
+    assert match_expression(['say "hi"']) == '"say hi"'  # no query syntax leaks through
+
+
+def test_section_ids_name_their_article():
+    assert article_of("GHR_0000804_Sec2") == "GHR_0000804"
+    assert article_of("CancerGov_0000013_2_1_Sec1") == "CancerGov_0000013_2_1"
+
+
+def _count(text: str) -> int:
+    return len(text.split())
+
+
+def test_a_long_answer_is_cut_into_passages_covering_all_of_it():
+    text = " ".join(f"Sentence number {i} says something useful." for i in range(100))
+    windows = split_passages(text, count_tokens=_count, max_tokens=50)
+    assert " ".join(windows) == text  # nothing lost, nothing repeated
+    assert all(_count(w) <= 50 for w in windows)
+    assert all(w.endswith(".") for w in windows)  # cut between sentences
+    sizes = [_count(w) for w in windows]
+    assert min(sizes) >= max(sizes) * 0.75  # even windows, no stub at the end
+
+
+def test_a_sentence_longer_than_a_window_is_cut_by_words():
+    text = " ".join(f"item{i}" for i in range(130))  # a table flattened into one "sentence"
+    windows = split_passages(text, count_tokens=_count, max_tokens=40)
+    assert all(_count(w) <= 40 for w in windows)
+    covered = set(" ".join(windows).split())
+    assert covered == set(text.split())
+
+
+def test_a_short_answer_is_one_passage():
+    assert split_passages("  Short answer.  ", count_tokens=_count) == ["Short answer."]
+    assert split_passages("", count_tokens=_count) == []
