@@ -141,6 +141,22 @@ def _end(version: ReviewedVersion, *, state: str, user, reason: str, now) -> Non
     version.save(update_fields=["state", "ended_by", "ended_at", "end_reason"])
 
 
+def _announce(version: ReviewedVersion, *, action: str, user) -> None:
+    """Tell listeners (the audit log) about a curation step, once the change is committed."""
+    from .signals import content_changed
+
+    is_section = isinstance(version, SectionVersion)
+    owner = version.section if is_section else version.rule
+    kwargs = {
+        "user": user,
+        "action": f"{'section' if is_section else 'rule'}.{action}",
+        "object_type": "section" if is_section else "rule",
+        "object_id": str(getattr(owner, "external_id", None) or getattr(owner, "key", owner.pk)),
+        "version": version.number,
+    }
+    transaction.on_commit(lambda: content_changed.send(sender=type(version), **kwargs))
+
+
 def _touch(owner: Owner, *fields: str) -> None:
     owner.updated_at = timezone.now()
     owner.save(update_fields=[*fields, "updated_at"])
@@ -294,6 +310,7 @@ def version_submit(*, version: V, user) -> V:
     version.submitted_by = user
     version.submitted_at = timezone.now()
     version.save(update_fields=["state", "submitted_by", "submitted_at"])
+    _announce(version, action="submit", user=user)
     return version
 
 
@@ -307,6 +324,7 @@ def version_return(*, version: V, reviewer, note: str = "") -> V:
     if note:
         version.note = note[:300]
     version.save(update_fields=["state", "note"])
+    _announce(version, action="return", user=reviewer)
     return version
 
 
@@ -344,6 +362,7 @@ def version_approve(*, version: V, reviewer, review_by: date | None = None) -> V
         fields.append("title")
     _touch(owner, *fields)
     _index_changed(owner)
+    _announce(version, action="approve", user=reviewer)
     return version
 
 
@@ -358,6 +377,7 @@ def version_reconfirm(*, version: V, reviewer, review_by: date | None = None) ->
     version.reviewed_at = timezone.now()
     version.review_by = review_by or default_review_by()
     version.save(update_fields=["reviewed_by", "reviewed_at", "review_by"])
+    _announce(version, action="reconfirm", user=reviewer)
     return version
 
 
@@ -380,6 +400,7 @@ def version_retire(*, version: V, user, reason: str = "") -> V:
         owner.current_approved = None
         _touch(owner, "current_approved")
         _index_changed(owner)
+    _announce(version, action="retire", user=user)
     return version
 
 
@@ -401,6 +422,8 @@ def _retire_owner(*, owner: Owner, user, reason: str) -> list[ReviewedVersion]:
         owner.current_approved = None
         _touch(owner, "current_approved")
     _index_changed(owner)
+    for version in live:
+        _announce(version, action="retire", user=user)
     return live
 
 
@@ -439,6 +462,7 @@ def _new_version(*, owner: Owner, user, note: str, **content) -> ReviewedVersion
     )
     owner.latest = version
     _touch(owner, "latest")
+    _announce(version, action="edit", user=user)
     return version
 
 
