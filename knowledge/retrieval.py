@@ -159,7 +159,11 @@ _QTYPE_RULES: tuple[tuple[str, str], ...] = (
     ("frequency", r"how common|how many people|prevalen(?:ce|t)|how rare"),
     ("complications", r"complications?|lead to|long[- ]term effects?"),
     ("side effects", r"side effects?|adverse|reactions?|safe to take"),
-    ("usage", r"dos(?:e|es|age|ing)|how (?:much|often) (?:should|can|do)|how to (?:take|use)"),
+    (
+        "usage",
+        r"dos(?:e|es|age|ing)|how (?:much|often) (?:should|can|do)|how to (?:take|use)|"
+        r"(?:stop|quit|keep) (?:taking|using)|how long (?:should|can|do|must) i (?:take|use)",
+    ),
     ("forget a dose", r"(?:miss(?:ed)?|forg[eo]t(?:ten)?) (?:a |my )?dose"),
     ("emergency or overdose", r"overdos(?:e|ed|ing)|too much"),
     ("storage and disposal", r"stor(?:e|ed|age|ing)|expir(?:e|ed|ation|y)|disposal|dispose"),
@@ -206,10 +210,21 @@ _RELATED_QTYPES: dict[str, tuple[str, ...]] = {
 }
 
 
+# "Can X cause Y?" asks about the effects of X (its symptoms, complications, side effects) as
+# much as about the causes of Y; "what causes Y?" only about the latter.
+_CAUSE_VERB_RE = re.compile(
+    r"\b(?:can|could|does|do|did|will|would|may|might|is|are)\b[^.?!]{1,80}?\bcaus(?:e|ing)\b",
+    re.IGNORECASE,
+)
+_EFFECTS = ("symptoms", "complications", "side effects")
+
+
 def detect_qtypes(query: str) -> dict[str, float]:
     """Section types the message asks about, with a weight in (0, 1]. A message matching no
     rule is taken as a request for general information."""
     found = [qtype for qtype, pattern in _QTYPE_RES if pattern.search(query)]
+    if _CAUSE_VERB_RE.search(query):
+        found += [q for q in _EFFECTS if q not in found]
     specific = [q for q in found if q != "information"]
     weights: dict[str, float] = {}
     for qtype in specific:
@@ -227,6 +242,18 @@ def detect_qtypes(query: str) -> dict[str, float]:
 # --------------------------------------------------------------------------------------------
 # Focus detection: which article topics the message names.
 # --------------------------------------------------------------------------------------------
+_IRREGULAR_PLURALS = {
+    "teeth": "tooth",
+    "feet": "foot",
+    "children": "child",
+    "women": "woman",
+    "men": "man",
+    "lice": "louse",
+    "mice": "mouse",
+    "geese": "goose",
+}
+
+
 def stem(word: str) -> str:
     """A light English stemmer for matching topic names (plurals and possessives): enough to
     equate "nodes"/"node", "diabete"/"diabetes", without Porter's over-reach on names."""
@@ -234,6 +261,8 @@ def stem(word: str) -> str:
     if word.endswith("'s"):
         word = word[:-2]
     word = word.replace("'", "")
+    if word in _IRREGULAR_PLURALS:
+        return _IRREGULAR_PLURALS[word]
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
@@ -421,7 +450,7 @@ class FusionWeights:
     focus: float = 0.5
     qtype: float = 0.2
     topic: float = 0.15
-    article: float = 0.0  # share of the article's best score in each of its sections' score
+    article: float = 0.2  # share of the article's best score in each of its sections' score
 
 
 @dataclass
@@ -657,6 +686,9 @@ class HybridRetriever:
         cleaned = clean_query(query)
         cleaned = correct_spelling(cleaned, names.vocabulary, max_df=names.sections // 50)
         vague = not cleaned or bool(_VAGUE_RE.search(cleaned))
+        query_terms = set(name_terms(cleaned))
+        name_scores = names.matches(query_terms)
+        named = [i for i, coverage in name_scores.items() if coverage >= 0.999]
         vector = self.index.embed_query(cleaned or " ".join(topics))
         n = self.candidates
         candidates: dict[str, Candidate] = {}
@@ -684,12 +716,9 @@ class HybridRetriever:
             if c is not None:
                 c.bm25 = score / top_bm25
 
-        query_terms = set(name_terms(cleaned))
-        name_scores = names.matches(query_terms)
-        for name_id, coverage in name_scores.items():
-            if coverage >= 0.999:
-                for sid in names.names[name_id][1][:n]:
-                    get(sid)
+        for name_id in named:
+            for sid in names.names[name_id][1][:n]:
+                get(sid)
         topic_scores: dict[int, float] = {}
         if topics:
             names_its_topic = any(v >= 0.999 for v in name_scores.values())
