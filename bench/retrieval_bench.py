@@ -20,8 +20,8 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from knowledge.index import KnowledgeIndex  # noqa: E402
-from knowledge.retrieval import MODES  # noqa: E402
+from knowledge.index import KnowledgeIndex
+from knowledge.retrieval import MODES
 
 DEFAULT_QUESTIONS = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "retrieval_dev.jsonl"

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -182,6 +184,8 @@ class Embedder:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         path = directory / (INT8_FILE if quantized else FP32_FILE)
         self.quantized = quantized
+        # Identifies the vectors this embedder makes (for caches): model file, export, length.
+        self.model_key = f"{MODEL_NAME}/{path.name}/{_EXPORT_FORMAT}/{max_tokens}"
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
         # The packaged tokenizer.json pads/truncates to 128: the model was trained with 256.
@@ -239,3 +243,78 @@ class Embedder:
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class EmbeddingCache:
+    """Vectors already computed, by model file and exact input text, in a SQLite file of the
+    model cache directory: re-indexing unchanged content (a `reindex` after a few edits, a
+    rebuild after a crash) then costs a lookup instead of a model run."""
+
+    def __init__(self, path: Path, *, model_key: str) -> None:
+        import sqlite3
+
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.model_key = model_key
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)"
+            " WITHOUT ROWID"
+        )
+        self._lock = threading.Lock()
+
+    def _key(self, text: str) -> bytes:
+        return hashlib.sha256(f"{self.model_key}\x00{text}".encode()).digest()[:20]
+
+    def get(self, texts: Sequence[str]) -> dict[int, np.ndarray]:
+        """Cached vectors of these texts, by position in `texts`."""
+        keys = [self._key(t) for t in texts]
+        positions: dict[bytes, list[int]] = {}
+        for i, key in enumerate(keys):
+            positions.setdefault(key, []).append(i)
+        found: dict[int, np.ndarray] = {}
+        unique = list(positions)
+        with self._lock:
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT key, vector FROM vectors WHERE key IN ({marks})",  # noqa: S608
+                    chunk,
+                ).fetchall()
+                for key, blob in rows:
+                    vector = np.frombuffer(blob, dtype=np.float32)
+                    for i in positions[key]:
+                        found[i] = vector
+        return found
+
+    def put(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        rows = [
+            (self._key(t), np.asarray(v, dtype=np.float32).tobytes())
+            for t, v in zip(texts, vectors, strict=True)
+        ]
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)", rows)
+            self._db.execute("COMMIT")
+
+
+def embed_with_cache(
+    embedder: Embedder, cache: EmbeddingCache | None, texts: Sequence[str]
+) -> np.ndarray:
+    """`embedder.embed(texts)`, reusing and filling `cache` when there is one."""
+    if cache is None or not texts:
+        return embedder.embed(texts)
+    out = np.empty((len(texts), DIMENSION), dtype=np.float32)
+    known = cache.get(texts)
+    for i, vector in known.items():
+        out[i] = vector
+    missing = [i for i in range(len(texts)) if i not in known]
+    if missing:
+        fresh = embedder.embed([texts[i] for i in missing])
+        out[missing] = fresh
+        cache.put([texts[i] for i in missing], fresh)
+    return out

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from knowledge.corpus import SectionRecord
-from knowledge.embedding import MAX_TOKENS, Embedder
+from knowledge.embedding import MAX_TOKENS, Embedder, EmbeddingCache, embed_with_cache
 from knowledge.lexical import LexicalIndex, PassageRow
 
 if TYPE_CHECKING:
@@ -250,6 +250,7 @@ class KnowledgeIndex:
         collection_prefix: str = "knowledge",
         embedder: Embedder | None = None,
         quantized: bool = True,
+        embedding_cache: bool = True,
     ) -> None:
         import chromadb
         from chromadb.config import Settings
@@ -259,6 +260,8 @@ class KnowledgeIndex:
         self.cache_dir = Path(cache_dir)
         self._quantized = quantized
         self._embedder = embedder
+        self._use_cache = embedding_cache
+        self._cache: EmbeddingCache | None = None
         settings = Settings(anonymized_telemetry=False)
         if chroma_host:
             self._client = chromadb.HttpClient(
@@ -303,6 +306,14 @@ class KnowledgeIndex:
         if self._embedder is None:
             self._embedder = shared_embedder(self.cache_dir, quantized=self._quantized)
         return self._embedder
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if self._use_cache and self._cache is None:
+            kind = "int8" if self.embedder.quantized else "fp32"
+            self._cache = EmbeddingCache(
+                self.cache_dir / f"embeddings-{kind}.sqlite3", model_key=self.embedder.model_key
+            )
+        return embed_with_cache(self.embedder, self._cache, texts)
 
     # -- writes ---------------------------------------------------------------------------
     def upsert(
@@ -354,9 +365,9 @@ class KnowledgeIndex:
                 text = passage_input(doc, window, number)
                 rows_of.append(inputs.setdefault(text, len(inputs)))
                 passages.append(PassageRow(f"{doc.section_id}#{number}", doc.section_id, window))
-        unique_vectors = embedder.embed(list(inputs))
+        unique_vectors = self._embed(list(inputs))
         passage_vectors = unique_vectors[rows_of] if rows_of else unique_vectors
-        question_vectors = embedder.embed([question_input(d) for d in docs])
+        question_vectors = self._embed([question_input(d) for d in docs])
         stats.embed_seconds += time.perf_counter() - embed_started
         ids = list(latest)
         metas = {d.section_id: _metadata(d) for d in docs}
