@@ -5,7 +5,10 @@ What it holds, per approved section version:
   each with a vector, in the Chroma collection `<prefix>-passages`;
 - one "question vector" of "focus. question" in `<prefix>-questions` (patients' questions are
   matched against the curated questions: MedQuAD's question-entailment idea);
-- a lexical (FTS5/BM25) entry in `lexical.sqlite3` next to the Chroma directory.
+- in `lexical.sqlite3` next to the Chroma directory: an FTS5/BM25 entry, the section's names and
+  labels, and the passage texts (Chroma keeps vectors, ids and filterable metadata only), plus a
+  change log that lets readers in other processes refresh their caches.
+Vectors are cached by text in EMBEDDING_CACHE_DIR, so re-indexing unchanged content is cheap.
 
 Callers give it only approved content (`IndexDoc`), and replace or remove sections as their review
 state changes; `section_versions()` says what the index holds, so it can be checked against the
@@ -27,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from knowledge.corpus import SectionRecord
-from knowledge.embedding import MAX_TOKENS, Embedder, EmbeddingCache, embed_with_cache
+from knowledge.embedding import Embedder, EmbeddingCache, embed_with_cache
 from knowledge.lexical import LexicalIndex, PassageRow
 
 if TYPE_CHECKING:
@@ -41,7 +44,6 @@ CHROMA_DIR = "chroma"
 # millisecond or two; rankings are re-scored afterwards, so missing a true neighbour costs more.
 HNSW_EF_SEARCH = 400
 _CHROMA_BATCH = 4000
-_TOPIC_SEPARATOR = " | "
 # Window length in word pieces for an answer passage, leaving room for the focus/question header
 # that is embedded with it (the model reads at most 256 pieces).
 PASSAGE_TOKENS = 224
@@ -121,10 +123,6 @@ class IndexStats:
     @property
     def sections_per_second(self) -> float:
         return self.sections / self.seconds if self.seconds else 0.0
-
-
-class IndexEmptyError(RuntimeError):
-    """Searching an index that holds nothing (content was never imported or indexed)."""
 
 
 def split_passages(
@@ -505,19 +503,6 @@ class KnowledgeIndex:
             if meta and meta.get("approved") is True
         ]
 
-    def nearest_questions(self, vector: np.ndarray, *, n: int = 100) -> list[tuple[str, float]]:
-        """The `n` sections whose curated question is closest to `vector`: (id, cosine)."""
-        result = self._questions.query(
-            query_embeddings=[vector], n_results=n, include=["distances", "metadatas"]
-        )
-        return [
-            (sid, 1.0 - float(distance))
-            for sid, distance, meta in zip(
-                result["ids"][0], result["distances"][0], result["metadatas"][0], strict=True
-            )
-            if meta and meta.get("approved") is True
-        ]
-
     def question_vectors(
         self, section_ids: Sequence[str] | None = None, *, page: int = 5000
     ) -> tuple[list[SectionMeta], np.ndarray]:
@@ -627,9 +612,7 @@ def destroy(directory: Path) -> None:
 
 
 __all__ = [
-    "MAX_TOKENS",
     "IndexDoc",
-    "IndexEmptyError",
     "IndexStats",
     "KnowledgeIndex",
     "PassageHit",
