@@ -682,6 +682,8 @@ class HybridRetriever:
     def collect(self, query: str, *, topics: Sequence[str] = ()) -> dict[str, Candidate]:
         """Candidate sections for a message, with every signal filled in."""
         sections = self._current()
+        if not sections.metas:
+            return {}
         names = sections.names
         cleaned = clean_query(query)
         cleaned = correct_spelling(cleaned, names.vocabulary, max_df=names.sections // 50)
