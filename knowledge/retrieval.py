@@ -390,11 +390,20 @@ MAX_LEXICAL_TERMS = 16
 
 
 def informative_terms(
-    text: str, vocabulary: Mapping[str, int], *, limit: int = MAX_LEXICAL_TERMS
+    text: str,
+    vocabulary: Mapping[str, int],
+    *,
+    max_df: int | None = None,
+    limit: int = MAX_LEXICAL_TERMS,
 ) -> list[str]:
-    """The content words of a message that can match something, rarest first, at most `limit`:
-    in a long message the common words add little to BM25 but cost a posting-list scan each."""
-    terms = [w for w in dict.fromkeys(content_words(text)) if vocabulary.get(w, 0) > 0]
+    """The content words of a message that can match something, rarest first, at most `limit`,
+    none found in more than `max_df` sections: such common words ("disease", "treatment") add
+    little to BM25 (the question type is judged separately) but each costs a long scan."""
+    terms = [
+        w
+        for w in dict.fromkeys(content_words(text))
+        if 0 < vocabulary.get(w, 0) <= (max_df if max_df is not None else vocabulary[w])
+    ]
     return sorted(terms, key=lambda w: vocabulary[w])[:limit]
 
 
@@ -706,11 +715,13 @@ class HybridRetriever:
         top = np.argpartition(-question_sims, min(n, len(question_sims) - 1))[:n]
         for i in top:
             get(sections.metas[i].section_id)
-        for hit in self.index.nearest_passages(vector, n=2 * n):
+        for hit in self.index.nearest_passages(vector, n=n):
             c = get(hit.section_id)
             if c is not None and hit.similarity > c.passage:
                 c.passage, c.best_passage = hit.similarity, hit
-        lexical_terms = informative_terms(cleaned, names.vocabulary)
+        lexical_terms = informative_terms(
+            cleaned, names.vocabulary, max_df=max(1, names.sections // 10)
+        )
         lexical = self.index.lexical.search(lexical_terms, limit=n)
         top_bm25 = lexical[0][1] if lexical else 0.0
         for sid, score in lexical:
