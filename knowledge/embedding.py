@@ -206,7 +206,7 @@ class Embedder:
         encodings = self._counter.encode_batch(list(texts), add_special_tokens=False)
         return [len(e.ids) for e in encodings]
 
-    def embed(self, texts: Sequence[str], *, batch_tokens: int = 8192) -> np.ndarray:
+    def embed(self, texts: Sequence[str], *, batch_tokens: int = 4096) -> np.ndarray:
         """Embed many texts: sorted by length and batched so padding wastes little work."""
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
