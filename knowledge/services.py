@@ -142,7 +142,8 @@ def _end(version: ReviewedVersion, *, state: str, user, reason: str, now) -> Non
 
 
 def _announce(version: ReviewedVersion, *, action: str, user) -> None:
-    """Tell listeners (the audit log) about a curation step, once the change is committed."""
+    """Tell listeners (the audit log) about a curation step. Sent inside the step's transaction:
+    what a listener writes commits or rolls back together with the change itself."""
     from .signals import content_changed
 
     is_section = isinstance(version, SectionVersion)
@@ -154,7 +155,7 @@ def _announce(version: ReviewedVersion, *, action: str, user) -> None:
         "object_id": str(getattr(owner, "external_id", None) or getattr(owner, "key", owner.pk)),
         "version": version.number,
     }
-    transaction.on_commit(lambda: content_changed.send(sender=type(version), **kwargs))
+    content_changed.send(sender=type(version), **kwargs)
 
 
 def _touch(owner: Owner, *fields: str) -> None:

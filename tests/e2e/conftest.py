@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,3 +171,45 @@ def login():
 def screenshot():
     """`screenshot(page, name)` -> var/screenshots/<name>.png."""
     return _screenshot
+
+
+# --- the whole ASGI site (HTTP + websockets) for browser tests --------------------------------
+
+
+@dataclass(frozen=True)
+class AsgiLiveServer:
+    url: str
+
+
+@pytest.fixture(scope="session")
+def asgi_live_server(django_db_setup, django_db_blocker) -> AsgiLiveServer:
+    """The whole ASGI site (HTTP, websockets, static files) on Daphne in a background thread.
+
+    pytest-django's `live_server` speaks WSGI only: no websockets. Daphne runs Twisted's reactor,
+    which can start once per process, hence one server for the session. It shares the test
+    database like `live_server` does (the in-memory SQLite test database is shared between
+    threads; data committed by `transactional_db` tests is visible to the server).
+    """
+    from daphne.endpoints import build_endpoint_description_strings
+    from daphne.server import Server
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    from portal.asgi import application
+
+    server = Server(
+        application=ASGIStaticFilesHandler(application),
+        endpoints=build_endpoint_description_strings(host="127.0.0.1", port=0),
+        signal_handlers=False,
+        verbosity=0,
+    )
+    thread = threading.Thread(target=server.run, name="daphne-live-server", daemon=True)
+    with django_db_blocker.unblock():
+        thread.start()
+        deadline = time.monotonic() + 15
+        while not server.listening_addresses and time.monotonic() < deadline:
+            time.sleep(0.05)
+    if not server.listening_addresses:
+        raise RuntimeError("Daphne did not start listening within 15 s")
+    host, port = server.listening_addresses[0]
+    yield AsgiLiveServer(url=f"http://{host}:{port}")
+    server.stop()

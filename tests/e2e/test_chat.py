@@ -9,8 +9,6 @@ blood pressure and the demo patient's conditions.
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
 from pathlib import Path
 
@@ -49,45 +47,9 @@ INDEX_FILES = [
 # --- a real ASGI server (HTTP + websockets) --------------------------------------------------
 
 
-class AsgiServer:
-    def __init__(self) -> None:
-        from daphne.endpoints import build_endpoint_description_strings
-        from daphne.server import Server
-        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-        from portal.asgi import application
-
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = Server(
-            application=ASGIStaticFilesHandler(application),  # DEBUG is off under pytest
-            endpoints=build_endpoint_description_strings(host="127.0.0.1", port=self.port),
-            signal_handlers=False,
-            verbosity=0,
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True, name="daphne")
-
-    def start(self) -> AsgiServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return self
-            time.sleep(0.05)
-        raise RuntimeError("the ASGI server did not start")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
-def asgi_server():
-    # One per test run: Twisted's reactor cannot be restarted in a process.
-    return AsgiServer().start()
+def asgi_server(asgi_live_server):
+    return asgi_live_server
 
 
 @pytest.fixture(scope="session")

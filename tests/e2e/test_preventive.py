@@ -37,42 +37,6 @@ CLINIC_TIME_ZONE = "Europe/Berlin"
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
 
 
-class AsgiLiveServer:
-    """Daphne serving the project's ASGI application (HTTP and websockets) in a thread of this
-    process, so that it shares the test database; Django's live server speaks only HTTP."""
-
-    def __init__(self) -> None:
-        import socket
-        import threading
-
-        from daphne.server import Server
-        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-        from portal.asgi import application
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        ready = threading.Event()
-        self.server = Server(
-            ASGIStaticFilesHandler(application),
-            endpoints=[f"tcp:port={self.port}:interface=127.0.0.1"],
-            signal_handlers=False,
-            ready_callable=ready.set,
-            verbosity=0,
-        )
-        self.thread = threading.Thread(target=self.server.run, name="daphne", daemon=True)
-        self.thread.start()
-        assert ready.wait(10), "daphne did not start"
-        self.url = f"http://127.0.0.1:{self.port}"
-
-
-@pytest.fixture(scope="session")
-def asgi_live_server() -> AsgiLiveServer:
-    # Twisted's reactor runs once per process: one server for the whole browser session.
-    return AsgiLiveServer()
-
-
 def fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
