@@ -180,6 +180,9 @@ SEED_DEMO_KNOWLEDGE_STEPS: list[list[str]] = [
 CHAT_MAX_MESSAGE_CHARS = env.int("CHAT_MAX_MESSAGE_CHARS", default=2000)
 CHAT_RATE_LIMIT = env.int("CHAT_RATE_LIMIT", default=10)  # messages per window
 CHAT_RATE_WINDOW_SECONDS = env.int("CHAT_RATE_WINDOW_SECONDS", default=30)
+# A patient message still waiting for its answer this long after it was saved (its task died with
+# a worker or a restarted server) is enqueued again when its conversation is opened.
+CHAT_PENDING_REQUEUE_SECONDS = env.int("CHAT_PENDING_REQUEUE_SECONDS", default=30)
 # Optional LLM composer: any LangChain chat model, e.g. LLM_MODEL="gpt-4o-mini" and
 # LLM_PROVIDER="azure_openai" / "openai" / "ollama". Empty = the offline extractive composer.
 LLM_PROVIDER = env.str("LLM_PROVIDER", default="")
