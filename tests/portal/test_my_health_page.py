@@ -105,7 +105,7 @@ def broken_panel(request, patient):
 
 def test_extension_panels_render_in_order_and_a_broken_one_is_left_out(patient_page, settings):
     _, patient, client = patient_page
-    here = "tests.portal.test_my_health"
+    here = "tests.portal.test_my_health_page"
     settings.MY_HEALTH_PANELS = [
         f"{here}.broken_panel",
         f"{here}.silent_panel",
