@@ -186,4 +186,4 @@ class KnowledgeGap(models.Model):
         ordering = ["-created_at"]
 
 
-from .inbox_models import *  # noqa: E402,F401,F403  - nurse-inbox models live in their own module
+from .inbox_models import *  # noqa: E402, F403 - nurse-inbox models live in their own module
