@@ -23,7 +23,7 @@ from channels.testing import WebsocketCommunicator
 from conftest import MEDQUAD_DIR, make_user
 from django.conf import settings
 from django.test import Client
-from test_sla_worker import HAVE_SERVICES, MUST_RUN, _broker_url, _require_services
+from test_sla_worker import HAVE_SERVICES, MUST_RUN, _require_services
 from test_sla_worker import _test_database_url as worker_database_url
 
 from assistant.models import Conversation, Escalation, Message
@@ -66,20 +66,17 @@ def index_dir(tmp_path) -> Path:
 
 @pytest.fixture
 def worker(transactional_db, tmp_path, index_dir, monkeypatch):
-    """`celery worker` on a queue of its own; this process publishes to it instead of running
+    """A `celery worker` in another process; this process publishes to it instead of running
     tasks in-process, and both sides share the Redis channel layer under a fresh prefix."""
     _require_services()
     from portal.celery import app
 
-    queue = f"chat-test-{uuid.uuid4().hex[:10]}"
-    prefix = f"{queue}-asgi"
-    changed = {
-        "task_always_eager": False,
-        "broker_url": _broker_url(),
-        "task_default_queue": queue,
-    }
-    saved = {key: app.conf.get(key) for key in changed}
-    app.conf.update(changed)
+    # The worker consumes exactly where this process publishes (its broker and default queue):
+    # the app's producer pool may already exist from earlier tests, so its address can't change.
+    queue = app.conf.task_default_queue
+    prefix = f"chat-test-{uuid.uuid4().hex[:10]}-asgi"
+    saved = {"task_always_eager": app.conf.task_always_eager}
+    app.conf.update(task_always_eager=False)
     monkeypatch.setitem(settings.CHANNEL_LAYERS["default"]["CONFIG"], "prefix", prefix)
     from channels.layers import channel_layers
 
@@ -89,7 +86,7 @@ def worker(transactional_db, tmp_path, index_dir, monkeypatch):
     env = {
         **os.environ,
         "DATABASE_URL": worker_database_url(),
-        "CELERY_BROKER_URL": _broker_url(),
+        "CELERY_BROKER_URL": app.conf.broker_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CHANNELS_PREFIX": prefix,
         "SLA_TEST_QUEUE": queue,
