@@ -206,6 +206,23 @@ class Embedder:
         encodings = self._counter.encode_batch(list(texts), add_special_tokens=False)
         return [len(e.ids) for e in encodings]
 
+    def truncate(self, text: str, *, max_tokens: int) -> str:
+        """The beginning of `text` that holds at most `max_tokens` word pieces (whole words)."""
+        encoding = self._counter.encode(text, add_special_tokens=False)
+        if len(encoding.ids) <= max_tokens:
+            return text
+        word = encoding.word_ids[max_tokens]
+        # Cut before the word the first piece left out belongs to: never half a word.
+        cut = next(
+            (
+                start
+                for (start, _), w in zip(encoding.offsets, encoding.word_ids, strict=True)
+                if w == word
+            ),
+            encoding.offsets[max_tokens][0],
+        )
+        return text[:cut].rstrip()
+
     def embed(self, texts: Sequence[str], *, batch_tokens: int = 4096) -> np.ndarray:
         """Embed many texts: sorted by length and batched so padding wastes little work."""
         if not texts:

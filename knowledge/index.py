@@ -48,6 +48,49 @@ _CHROMA_BATCH = 4000
 # that is embedded with it (the model reads at most 256 pieces).
 PASSAGE_TOKENS = 224
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?:;])\s+(?=\S)")
+# Embedding costs time in proportion to the word pieces read. Savings that cost little quality:
+# - a section's first window is embedded from its first `HEAD_TOKENS` pieces: all-MiniLM-L6-v2
+#   was trained on inputs of 128 pieces, and what follows adds little to the vector;
+# - later windows from their first `TAIL_TOKENS` pieces only (a window's opening sentences say
+#   what it is about; the rest of a long answer is still found by words, and shown in full);
+# - publishers' template sentences, repeated verbatim in thousands of sections (how to read a
+#   symptom-frequency table, links to a dictionary, what clinical trials are), are left out of the
+#   embedded text: they say nothing about the topic and pull unrelated sections together. They
+#   stay in the passage text that is shown and in the lexical index.
+HEAD_TOKENS = 128
+TAIL_TOKENS = 64
+_TEMPLATE_SENTENCES = re.compile(
+    # Each pattern runs from the start of a template sentence to its end. They are removed
+    # wherever they occur: in the corpus they are often glued to a table without punctuation.
+    r"(?:"
+    + "|".join(
+        (
+            r"The Human Phenotype Ontology (?:\(HPO\) )?(?:provides|has collected) ",
+            r"If the information is available, the table below ",
+            r"You can use the MedlinePlus Medical Dictionary ",
+            r"Much of this information comes from Orphanet",
+            r"The frequency (?:of a sign or symptom is usually|may also be listed) ",
+            r"The first number of the fraction ",
+            r"For example, a frequency of 25/25 ",
+            r"Because these frequencies are based on a specific study",
+            r"Sometimes, no information on frequency is available",
+            r"In these cases, the sign or symptom may be rare or common",
+            r"These resources from MedlinePlus offer information about the diagnosis and",
+            r"Clinical trials are done to find out if new cancer treatments",
+            r"Patients who take part in (?:a clinical trial|clinical trials) ",
+            r"Even when clinical trials do not lead to effective new treatments",
+            r"There are also clinical trials that test new ways to stop cancer",
+            r"Many of today's standard treatments for cancer are based on",
+            r"For some patients, taking part in a clinical trial may be",
+            r"Patients can enter clinical trials before, during, or after",
+        )
+    )
+    + r")[^.!?:]*[.!?:]"
+    # Table headings and a fixed list of links, which have no sentence end of their own.
+    r"|Signs and Symptoms Approximate number of patients \(when available\)"
+    r"|- Diagnostic Tests\s+- Drug Therapy\s+- Surgery and Rehabilitation\s+- Genetic Counseling"
+    r"\s+- Palliative Care"
+)
 
 
 def sentences(text: str) -> list[str]:
@@ -196,9 +239,16 @@ def _split_long(
     return out
 
 
+def without_templates(text: str) -> str:
+    """`text` without publishers' template sentences (see `_TEMPLATE_SENTENCES`)."""
+    return " ".join(_TEMPLATE_SENTENCES.sub(" ", text).split())
+
+
 def passage_input(doc: IndexDoc | SectionMeta, window: str, passage_no: int) -> str:
     """What is embedded for a passage: the focus names the topic of every window (a window of a
-    symptom list means nothing without it); the first also carries the question it answers."""
+    symptom list means nothing without it); the first also carries the question it answers.
+    Template sentences are left out (the window itself is stored and shown whole)."""
+    window = without_templates(window)
     if passage_no == 0:
         return f"{doc.focus}. {doc.question} {window}"
     return f"{doc.focus}. {window}"
@@ -361,6 +411,7 @@ class KnowledgeIndex:
             passage_counts[doc.section_id] = len(windows)
             for number, window in enumerate(windows):
                 text = passage_input(doc, window, number)
+                text = embedder.truncate(text, max_tokens=TAIL_TOKENS if number else HEAD_TOKENS)
                 rows_of.append(inputs.setdefault(text, len(inputs)))
                 passages.append(PassageRow(f"{doc.section_id}#{number}", doc.section_id, window))
         unique_vectors = self._embed(list(inputs))

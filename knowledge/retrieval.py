@@ -219,9 +219,18 @@ _CAUSE_VERB_RE = re.compile(
 _EFFECTS = ("symptoms", "complications", "side effects")
 
 
+# "I was diagnosed with X" tells the topic, it does not ask how X is diagnosed.
+_DIAGNOSED_WITH_RE = re.compile(
+    r"\b(?:was|were|been|being|got|get|am|is|are|'s|'m)\s+(?:\w+\s+)?diagnos(?:ed|e)\s+"
+    r"(?:with|as)\b",
+    re.IGNORECASE,
+)
+
+
 def detect_qtypes(query: str) -> dict[str, float]:
     """Section types the message asks about, with a weight in (0, 1]. A message matching no
     rule is taken as a request for general information."""
+    query = _DIAGNOSED_WITH_RE.sub(" ", query)
     found = [qtype for qtype, pattern in _QTYPE_RES if pattern.search(query)]
     if _CAUSE_VERB_RE.search(query):
         found += [q for q in _EFFECTS if q not in found]

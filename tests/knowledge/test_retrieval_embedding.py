@@ -61,3 +61,12 @@ def test_the_cache_returns_the_same_vectors_without_recomputing(int8, tmp_path):
     assert len(cache.get(["a new text"])) == 1
     other_model = EmbeddingCache(tmp_path / "vectors.sqlite3", model_key="another model")
     assert other_model.get(TEXTS) == {}
+
+
+def test_truncate_keeps_whole_words_up_to_the_budget(int8):
+    text = "Polycystic kidney disease affects the kidneys and other organs. " * 10
+    head = int8.truncate(text, max_tokens=20)
+    assert text.startswith(head)
+    assert 10 < int8.count_tokens(head) <= 20
+    assert text[len(head)] == " "  # cut between words, never inside one
+    assert int8.truncate("A short text.", max_tokens=20) == "A short text."

@@ -98,3 +98,37 @@ def test_a_sentence_longer_than_a_window_is_cut_by_words():
 def test_a_short_answer_is_one_passage():
     assert split_passages("  Short answer.  ", count_tokens=_count) == ["Short answer."]
     assert split_passages("", count_tokens=_count) == []
+
+
+def test_template_sentences_are_left_out_of_what_is_embedded_only():
+    from knowledge.index import IndexDoc, passage_input, without_templates
+
+    window = (
+        "What are the signs and symptoms of ABCD syndrome? The Human Phenotype Ontology provides "
+        "the following list of signs and symptoms for ABCD syndrome. You can use the MedlinePlus "
+        "Medical Dictionary to look up the definitions for these medical terms. Albinism - "
+        "Hearing impairment - Much of this information comes from Orphanet, a European rare "
+        "disease database."
+    )
+    kept = without_templates(window)
+    assert "ABCD syndrome?" in kept and "Albinism - Hearing impairment" in kept
+    assert "Phenotype Ontology" not in kept and "Orphanet" not in kept
+    assert "Dictionary" not in kept
+    doc = IndexDoc(
+        section_id="GARD_1_Sec2",
+        version=1,
+        focus="ABCD syndrome",
+        question="What are the symptoms of ABCD syndrome?",
+        qtype="symptoms",
+        text=window,
+        source="GARD",
+    )
+    assert passage_input(doc, window, 0).startswith("ABCD syndrome. What are the symptoms")
+    assert "Orphanet" not in passage_input(doc, window, 0)
+
+
+def test_saying_one_was_diagnosed_is_not_asking_about_tests():
+    told = detect_qtypes("My son was just diagnosed with celiac disease. What causes it?")
+    assert told.get("causes") == 1.0
+    assert "exams and tests" not in told
+    assert detect_qtypes("How is celiac disease diagnosed?").get("exams and tests") == 1.0
