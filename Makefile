@@ -14,6 +14,10 @@ PYTEST := $(VENV)/bin/pytest
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+# The production-like stack gets a database of its own (the shared `test` one is only a place to
+# connect from; pytest makes its own test database).
+STACK_DATABASE ?= portal
+STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(STACK_DATABASE)
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
 # Nothing is ever fetched from a model hub at run time.
 export HF_HUB_OFFLINE := 1
@@ -48,9 +52,11 @@ run: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 stack: install services-up
-	DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) $(PY) manage.py migrate --noinput
-	DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) $(PY) manage.py seed_demo
-	DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) PORT=$(PORT) \
+	psql -h 127.0.0.1 -U postgres -d test -tAc "SELECT 1 FROM pg_database WHERE datname='$(STACK_DATABASE)'" \
+	  | grep -q 1 || psql -h 127.0.0.1 -U postgres -d test -c 'CREATE DATABASE "$(STACK_DATABASE)"'
+	DATABASE_URL=$(STACK_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) $(PY) manage.py migrate --noinput
+	DATABASE_URL=$(STACK_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) $(PY) manage.py seed_demo
+	DATABASE_URL=$(STACK_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) PORT=$(PORT) \
 	  $(VENV)/bin/honcho start -f Procfile
 
 lint: install

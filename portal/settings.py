@@ -125,6 +125,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+SERVE_STATIC_FILES = env.bool("SERVE_STATIC_FILES", default=True)
 
 # --- Realtime: in-memory channel layer by default, Redis with REDIS_URL ------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
