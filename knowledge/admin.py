@@ -138,42 +138,47 @@ class CuratorOnly:
 # --------------------------------------------------------------------------------------------
 # Filters
 # --------------------------------------------------------------------------------------------
-class SourceFilter(admin.SimpleListFilter):
-    title = "source"
-    parameter_name = "source"
-    source_path = "article__source"
+class _DistinctValueFilter(admin.SimpleListFilter):
+    """Filter on one field by the distinct values found for it (sources, section types)."""
+
+    path = ""  # the lookup the changelist is filtered on
+
+    def values(self):
+        raise NotImplementedError
 
     def lookups(self, request, model_admin):
-        sources = Article.objects.order_by("source").values_list("source", flat=True).distinct()
-        return [(s, s) for s in sources]
+        return [(v, v) for v in self.values()]
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(**{self.source_path: self.value()})
+            return queryset.filter(**{self.path: self.value()})
         return queryset
+
+
+class SourceFilter(_DistinctValueFilter):
+    title = "source"
+    parameter_name = "source"
+    path = "article__source"
+
+    def values(self):
+        return Article.objects.order_by("source").values_list("source", flat=True).distinct()
 
 
 class VersionSourceFilter(SourceFilter):
-    source_path = "section__article__source"
+    path = "section__article__source"
 
 
-class QtypeFilter(admin.SimpleListFilter):
+class QtypeFilter(_DistinctValueFilter):
     title = "type"
     parameter_name = "qtype"
-    field_path = "latest__qtype"
+    path = "latest__qtype"
 
-    def lookups(self, request, model_admin):
-        types = SectionVersion.objects.order_by("qtype").values_list("qtype", flat=True).distinct()
-        return [(t, t) for t in types]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(**{self.field_path: self.value()})
-        return queryset
+    def values(self):
+        return SectionVersion.objects.order_by("qtype").values_list("qtype", flat=True).distinct()
 
 
 class VersionQtypeFilter(QtypeFilter):
-    field_path = "qtype"
+    path = "qtype"
 
 
 class NewestStateFilter(admin.SimpleListFilter):
