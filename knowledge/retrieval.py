@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -35,6 +35,15 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from knowledge.lexical import STOPWORDS, content_words, words
+from knowledge.query_topics import (
+    CAUSE_SIDE_QTYPES,
+    EFFECT_SIDE_QTYPES,
+    GENERIC_NAME_SHARE,
+    cause_effect,
+    diversify,
+    group_topics,
+    side_of,
+)
 
 if TYPE_CHECKING:
     from knowledge.index import KnowledgeIndex, PassageHit, SectionMeta
@@ -310,7 +319,8 @@ class _NameIndex:
     by_term: dict[str, np.ndarray]  # term -> ids of the names containing it
     idf: dict[str, float]
     totals: np.ndarray  # summed IDF of each name's words
-    section_names: dict[str, list[int]]  # section id -> its name ids
+    section_names: dict[str, list[int]]  # section id -> its name ids (its own focus first)
+    borrowed: dict[str, frozenset[int]]  # section id -> its other names that other articles own
     articles: dict[str, list[str]]  # article id -> its section ids
     vocabulary: dict[str, int]  # surface word -> number of sections containing it
     sections: int
@@ -348,6 +358,14 @@ class _NameIndex:
         section_names = {
             sid: [number[terms] for terms in term_list] for sid, term_list in section_terms.items()
         }
+        # GARD lists a subtype's parent among its other names ("Noonan syndrome 6", also
+        # "Noonan syndrome"): such a name is the focus of other articles, and a message naming
+        # it is about those first.
+        owned = {number[name_terms(row.focus)] for row in rows if name_terms(row.focus)}
+        borrowed = {
+            sid: frozenset(i for i in ids[1:] if i in owned and i != ids[0])
+            for sid, ids in section_names.items()
+        }
         default_idf = math.log(1 + total)
         totals = np.array(
             [sum(idf.get(t, default_idf) for t in terms) for terms, _ in names], dtype=np.float64
@@ -359,6 +377,7 @@ class _NameIndex:
             idf=idf,
             totals=totals,
             section_names=section_names,
+            borrowed=borrowed,
             articles=dict(articles),
             vocabulary=vocabulary,
             sections=len(rows),
@@ -367,6 +386,10 @@ class _NameIndex:
 
     def weight(self, term: str) -> float:
         return self.idf.get(term, self.default_idf)
+
+    def generic(self, term: str) -> bool:
+        """Whether a word is in so many names that it names no topic ("syndrome")."""
+        return len(self.by_term.get(term, ())) > GENERIC_NAME_SHARE * len(self.names)
 
     def matches(self, query_terms: set[str]) -> dict[int, float]:
         """Names sharing at least one word with the message, with how completely the message
@@ -388,6 +411,9 @@ class _NameIndex:
         scores = (shared / self.totals[hit]) * np.maximum(specificity, share_of_message)
         return dict(zip(hit.tolist(), scores.tolist(), strict=True))
 
+
+# Focus credit for a name that a section borrows from other articles (see _NameIndex.borrowed).
+BORROWED_NAME_CREDIT = 0.8
 
 # A name is "specific" once the words it shares with the message reach this share of the IDF of
 # a word found in one name only (about two uncommon words, or one rare word like "appendicitis").
@@ -430,9 +456,9 @@ def correct_spelling(
     text: str, vocabulary: Mapping[str, int], *, max_df: int | None = None, min_length: int = 5
 ) -> str:
     """Replace words unknown to the corpus by the most common corpus word one edit away
-    ("tabkets" -> "tablets", "penicillan" -> "penicillin"). Known and short words stay, and so do
-    words whose only neighbours are very common words (above `max_df` sections): without a
-    dictionary, "fellow" looks like a typo of "follow", and a common word would add nothing."""
+    ("penicillan" -> "penicillin", "diabete" -> "diabetes"). Known and short words stay, and so
+    do words whose likeliest neighbour is a very common word (above `max_df` sections) other than
+    their own plural: without a dictionary, "fellow" looks like a typo of "follow"."""
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
@@ -442,15 +468,17 @@ def correct_spelling(
         if not lower.isalpha():
             return word
         best = max(
-            (
-                c
-                for c in _edits1(lower)
-                if c in vocabulary and (max_df is None or vocabulary[c] <= max_df)
-            ),
+            (c for c in _edits1(lower) if c in vocabulary),
             key=lambda c: (vocabulary[c], c),
             default=None,
         )
-        return best or word
+        if best is None:
+            return word
+        if max_df is not None and vocabulary[best] > max_df and stem(best) != stem(lower):
+            # The likeliest reading is a common word: not trusted ("fellow" is no typo of
+            # "follow"), and no rarer neighbour either ("diabete" is not "diabeta", a drug).
+            return word
+        return best
 
     return re.sub(r"[A-Za-z][A-Za-z']+", fix, text)
 
@@ -469,6 +497,10 @@ class FusionWeights:
     qtype: float = 0.2
     topic: float = 0.15
     article: float = 0.2  # share of the article's best score in each of its sections' score
+    # Bonus per place a topic of the message is behind the most served one (see query_topics).
+    diversity: float = 0.1
+    # Penalty per better section of the same article answering the same question (see fuse).
+    repeat: float = 0.25
 
 
 @dataclass
@@ -482,6 +514,8 @@ class Candidate:
     topic: float = 0.0
     best_passage: PassageHit | None = None
     meta: SectionMeta | None = None
+    # Words of the message found in the section's best-matching article name.
+    named_words: frozenset[str] = frozenset()
 
     def score(self, w: FusionWeights) -> float:
         return (
@@ -513,7 +547,10 @@ _VAGUE_RE = re.compile(
 
 def fuse(candidates: Iterable[Candidate], weights: FusionWeights) -> list[tuple[Candidate, float]]:
     """Final ranking: each section's own score, drawn toward the best score of its article
-    (sections of the article that best matches the message belong together)."""
+    (sections of the article that best matches the message belong together), less a penalty
+    for each better section of the same article under the same question: NIHSeniorHealth and
+    NIDDK split one answer over many sections titled alike ("What is (are) Diabetes?" six
+    times); the best of them answers, the others would push the article's other answers out."""
     own = [(c, c.score(weights)) for c in candidates]
     best: dict[str, float] = {}
     for c, score in own:
@@ -522,7 +559,34 @@ def fuse(candidates: Iterable[Candidate], weights: FusionWeights) -> list[tuple[
     share = weights.article
     scored = [(c, (1 - share) * score + share * best[article_of(c.section_id)]) for c, score in own]
     scored.sort(key=lambda item: (-item[1], item[0].section_id))
-    return scored
+    seen: Counter[tuple[str, str]] = Counter()
+    penalised = []
+    for c, score in scored:
+        key = (article_of(c.section_id), c.meta.question.casefold() if c.meta else c.section_id)
+        penalised.append((c, score - weights.repeat * seen[key]))
+        seen[key] += 1
+    penalised.sort(key=lambda item: (-item[1], item[0].section_id))
+    return penalised
+
+
+# How deep in the ranking the message's topics share places (a little beyond the ten shown).
+DIVERSITY_DEPTH = 30
+# A section is about a topic of the message when the message covers this much of its name...
+TOPIC_COVERAGE = 0.5
+# ...and a topic counts only if the message spells out one of its names completely.
+NAMED_COVERAGE = 0.999
+
+
+def _topics_of(candidates: Mapping[str, Candidate], names: _NameIndex) -> dict[str, int]:
+    """{section id: topic number} for the candidates about a topic the message names."""
+    matched = {
+        sid: c.named_words
+        for sid, c in candidates.items()
+        if c.focus >= TOPIC_COVERAGE and c.named_words
+    }
+    topics = group_topics(matched, names.generic)
+    named = {topics[sid] for sid in topics if candidates[sid].focus >= NAMED_COVERAGE}
+    return {sid: topic for sid, topic in topics.items() if topic in named}
 
 
 @dataclass
@@ -695,7 +759,15 @@ class HybridRetriever:
     # -- hybrid ---------------------------------------------------------------------------
     def rank(self, query: str, *, topics: Sequence[str] = ()) -> list[tuple[Candidate, float]]:
         """All candidates of the hybrid search with their fused score, best first."""
-        return fuse(self.collect(query, topics=topics).values(), self.weights)
+        candidates = self.collect(query, topics=topics)
+        ranked = fuse(candidates.values(), self.weights)
+        topic_of = _topics_of(candidates, self._current().names)
+        return diversify(
+            ranked,
+            lambda c: topic_of.get(c.section_id),
+            bonus=self.weights.diversity,
+            depth=DIVERSITY_DEPTH,
+        )
 
     def collect(self, query: str, *, topics: Sequence[str] = ()) -> dict[str, Candidate]:
         """Candidate sections for a message, with every signal filled in."""
@@ -754,17 +826,36 @@ class HybridRetriever:
             # else: the message names its own topic, and the patient's record must not steer.
 
         qtypes = detect_qtypes(cleaned)
+        sides = cause_effect(cleaned)
+        cause_words, effect_words = (
+            (set(name_terms(sides[0])), set(name_terms(sides[1]))) if sides else (set(), set())
+        )
 
         def features(batch: Iterable[Candidate]) -> None:
             for c in batch:
                 c.question = float(question_sims[sections.row[c.section_id]])
                 name_ids = names.section_names.get(c.section_id, ())
-                c.focus = max((name_scores.get(i, 0.0) for i in name_ids), default=0.0)
+                borrowed = names.borrowed.get(c.section_id, frozenset())
+
+                def credit(i: int, borrowed=borrowed) -> float:
+                    share = BORROWED_NAME_CREDIT if i in borrowed else 1.0
+                    return share * name_scores.get(i, 0.0)
+
+                best_name = max(name_ids, key=credit, default=None)
+                c.focus = credit(best_name) if best_name is not None else 0.0
+                if c.focus:
+                    c.named_words = frozenset(names.names[best_name][0]) & query_terms
                 c.topic = max((topic_scores.get(i, 0.0) for i in name_ids), default=0.0)
                 if vague:
                     # "my condition": the patient's own condition is the topic of the question.
                     c.focus = max(c.focus, c.topic)
-                c.qtype = qtypes.get(c.meta.qtype, 0.0)
+                side = side_of(c.named_words, cause_words, effect_words) if sides else None
+                if side == "cause":
+                    c.qtype = CAUSE_SIDE_QTYPES.get(c.meta.qtype, 0.0)
+                elif side == "effect":
+                    c.qtype = EFFECT_SIDE_QTYPES.get(c.meta.qtype, 0.0)
+                else:
+                    c.qtype = qtypes.get(c.meta.qtype, 0.0)
 
         features(candidates.values())
         # The other sections of the best articles: a patient asking about a topic is often

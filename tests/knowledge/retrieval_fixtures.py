@@ -28,6 +28,10 @@ ARTICLES = (
     "ADAM_0000301",  # appendicitis
     "ADAM_0002818",  # Noonan syndrome
     "NINDS_0000155",  # normal pressure hydrocephalus
+    "GARD_0004450",  # Noonan syndrome (GARD), which lists its subtypes among its other names
+    "GARD_0004456",  # Noonan syndrome 6, which lists "Noonan syndrome" among its other names
+    "ADAM_0003967",  # tooth abscess
+    "NHLBI_0000058",  # heart attack
 )
 FILLER = 220
 

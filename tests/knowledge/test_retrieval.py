@@ -30,6 +30,27 @@ def test_a_question_about_a_topic_finds_that_topics_answer_first(search_index, q
     assert results[0].section_id == expected
 
 
+def test_a_question_about_two_topics_finds_both_near_the_top(search_index):
+    top = search_index.search(
+        "What is the relationship between celiac disease and polycystic kidney disease?", k=4
+    )
+    foci = {p.focus.lower() for p in top}
+    assert {"celiac disease", "polycystic kidney disease"} <= foci
+
+
+def test_can_x_cause_y_looks_for_the_causes_of_y_and_the_effects_of_x(search_index):
+    top = search_index.search("Can an abscessed tooth cause a heart attack?", k=5)
+    kinds = {(p.focus.lower(), p.qtype) for p in top}
+    assert ("heart attack", "causes") in kinds
+    assert any(focus == "tooth abscess" and qtype != "causes" for focus, qtype in kinds)
+
+
+def test_a_subtype_does_not_outrank_the_topic_it_borrows_a_name_from(search_index):
+    top = search_index.search("What is Noonan syndrome?", k=3)
+    assert [p.focus for p in top[:2]] == ["Noonan syndrome", "Noonan syndrome"]
+    assert "GARD_0004456_Sec1" not in ids(top[:2])  # "Noonan syndrome 6"
+
+
 def test_a_chatty_misspelt_message_still_finds_the_topic(search_index):
     message = (
         "Question about my son\n"

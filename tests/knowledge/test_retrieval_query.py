@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from knowledge.index import split_passages
+from knowledge.index import SectionMeta, split_passages
 from knowledge.lexical import content_words, match_expression
 from knowledge.retrieval import (
+    Candidate,
+    FusionWeights,
     acronym,
     article_of,
     clean_query,
     correct_spelling,
     detect_qtypes,
+    fuse,
     name_terms,
 )
 
@@ -59,6 +62,14 @@ def test_spelling_is_corrected_to_informative_corpus_words_only():
     assert fixed == "hydralazine tablets, ALLERGIC TO penicillin"
     # "fellow" is not in the corpus; "follow" is too common to be worth the guess.
     assert correct_spelling("my fellow workers", vocabulary, max_df=100) == "my fellow workers"
+
+
+def test_a_missing_plural_s_is_put_back_however_common_the_word():
+    # "diabete" is one letter from the very common "diabetes" and from the rare drug "diabeta":
+    # the likeliest reading wins, a rarer neighbour is never a fallback.
+    vocabulary = {"diabetes": 1035, "diabeta": 3, "follow": 900, "fellows": 2}
+    assert correct_spelling("whats diabete", vocabulary, max_df=358) == "whats diabetes"
+    assert correct_spelling("my fellow workers", vocabulary, max_df=358) == "my fellow workers"
 
 
 def test_lexical_queries_use_meaningful_words_with_or_semantics():
@@ -132,3 +143,21 @@ def test_saying_one_was_diagnosed_is_not_asking_about_tests():
     assert told.get("causes") == 1.0
     assert "exams and tests" not in told
     assert detect_qtypes("How is celiac disease diagnosed?").get("exams and tests") == 1.0
+
+
+def _candidate(section_id: str, question: str, similarity: float) -> Candidate:
+    meta = SectionMeta(section_id, 1, "Diabetes", question, "information", "NIH", "", ())
+    return Candidate(section_id, question=similarity, meta=meta)
+
+
+def test_alike_titled_sections_of_one_article_give_way_to_its_other_answers():
+    candidates = [
+        _candidate("NIH_0000015_Sec1", "What is (are) Diabetes ?", 0.90),
+        _candidate("NIH_0000015_Sec10", "What is (are) Diabetes ?", 0.89),
+        _candidate("NIH_0000015_Sec16", "What causes Diabetes ?", 0.80),
+    ]
+    order = [c.section_id for c, _ in fuse(candidates, FusionWeights())]
+    assert order == ["NIH_0000015_Sec1", "NIH_0000015_Sec16", "NIH_0000015_Sec10"]
+    # Without the penalty, similarity alone decides.
+    order = [c.section_id for c, _ in fuse(candidates, FusionWeights(repeat=0.0))]
+    assert order[1] == "NIH_0000015_Sec10"
