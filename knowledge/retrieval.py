@@ -25,10 +25,12 @@ Each result carries these signals in `Passage.scores` for a "why this answer" di
 from __future__ import annotations
 
 import math
+import os
 import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -421,7 +423,23 @@ SPECIFIC_NAME_SHARE = 0.85
 
 
 # A long message keeps its rarest words for BM25; the common ones add little and cost time.
-MAX_LEXICAL_TERMS = 16
+MAX_LEXICAL_TERMS = 8
+# Words in more than this share of the sections are left to the other signals (each costs a
+# long posting-list scan and adds little to BM25).
+LEXICAL_MAX_DF = 0.1
+# How many of the best lexical matches get a lexical score (the first `candidates` of them are
+# also candidates); a section below them scores 0 on that signal.
+LEXICAL_SCORED = 300
+_lexical_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _lexical_pool() -> ThreadPoolExecutor:
+    """This process's threads for lexical searches (one per process id: threads do not survive
+    a fork, and Celery's prefork workers are forked)."""
+    pid = os.getpid()
+    if pid not in _lexical_pools:
+        _lexical_pools[pid] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lexical")
+    return _lexical_pools[pid]
 
 
 def informative_terms(
@@ -781,8 +799,19 @@ class HybridRetriever:
         query_terms = set(name_terms(cleaned))
         name_scores = names.matches(query_terms)
         named = [i for i, coverage in name_scores.items() if coverage >= 0.999]
-        vector = self.index.embed_query(cleaned or " ".join(topics))
         n = self.candidates
+        lexical_terms = informative_terms(
+            cleaned,
+            names.vocabulary,
+            max_df=max(1, int(names.sections * LEXICAL_MAX_DF)),
+            limit=MAX_LEXICAL_TERMS,
+        )
+        # The lexical search (SQLite) and the embedding (ONNX Runtime) both run outside the
+        # GIL: the first goes on in another thread while the second is computed.
+        lexical_future = _lexical_pool().submit(
+            self.index.lexical.search, lexical_terms, limit=max(n, LEXICAL_SCORED)
+        )
+        vector = self.index.embed_query(cleaned or " ".join(topics))
         candidates: dict[str, Candidate] = {}
 
         def get(sid: str) -> Candidate | None:
@@ -800,15 +829,14 @@ class HybridRetriever:
             c = get(hit.section_id)
             if c is not None and hit.similarity > c.passage:
                 c.passage, c.best_passage = hit.similarity, hit
-        lexical_terms = informative_terms(
-            cleaned, names.vocabulary, max_df=max(1, names.sections // 10)
-        )
-        lexical = self.index.lexical.search(lexical_terms, limit=n)
+        # One lexical search scores many more sections than it adds as candidates: the others
+        # found by other means get their lexical score from it (a second, per-candidate query
+        # would re-read every posting list).
+        lexical = lexical_future.result()
         top_bm25 = lexical[0][1] if lexical else 0.0
-        for sid, score in lexical:
-            c = get(sid)
-            if c is not None:
-                c.bm25 = score / top_bm25
+        lexical_scores = {sid: score / top_bm25 for sid, score in lexical}
+        for sid, _ in lexical[:n]:
+            get(sid)
 
         for name_id in named:
             for sid in names.names[name_id][1][:n]:
@@ -871,12 +899,8 @@ class HybridRetriever:
                 if sid not in candidates and get(sid) is not None:
                     added.append(candidates[sid])
         features(added)
-        # Candidates found by the other searches get their lexical score too (on the scale of
-        # the best lexical match), rather than a zero for not being in its top n.
-        unscored = [sid for sid, c in candidates.items() if c.bm25 == 0.0]
-        if top_bm25 and unscored:
-            for sid, score in self.index.lexical.scores(lexical_terms, unscored).items():
-                candidates[sid].bm25 = min(1.0, score / top_bm25)
+        for sid, c in candidates.items():
+            c.bm25 = lexical_scores.get(sid, 0.0)
         self._passage_similarities(sections, vector, candidates)
         return candidates
 
@@ -885,6 +909,7 @@ class HybridRetriever:
         sections: _Sections, vector: np.ndarray, candidates: dict[str, Candidate]
     ) -> None:
         """Best passage of every candidate that the nearest-passage search did not reach."""
+        missing: list[tuple[Candidate, list[int]]] = []
         for sid, c in list(candidates.items()):
             if c.best_passage is not None:
                 continue
@@ -892,9 +917,18 @@ class HybridRetriever:
             if not rows:
                 del candidates[sid]  # no passage (removed meanwhile): nothing to show
                 continue
-            sims = sections.passages[rows].astype(np.float32) @ vector
-            best = int(np.argmax(sims))
-            c.passage = float(sims[best])
+            missing.append((c, rows))
+        if not missing:
+            return
+        # One product for all of them (a product per candidate costs more in calls than sums).
+        flat = [row for _, rows in missing for row in rows]
+        sims = (sections.passages[flat].astype(np.float32) @ vector).tolist()
+        start = 0
+        for c, rows in missing:
+            window = sims[start : start + len(rows)]
+            best = max(range(len(rows)), key=window.__getitem__)
+            start += len(rows)
+            c.passage = window[best]
             c.best_passage = _hit(c.meta, sections.passage_ids[rows[best]], c.passage)
 
     # -- helpers --------------------------------------------------------------------------
