@@ -71,37 +71,47 @@ def diversify(
     topic_of: Callable[[T], int | None],
     *,
     bonus: float,
-    depth: int,
+    places: int,
 ) -> list[tuple[T, float]]:
-    """`ranked` (best first) with its first `depth` items re-ordered greedily: at each place,
-    the item with the best score plus `bonus` times how many more places the most served topic
-    has had than the item's own topic. Items without a topic get no bonus. Rankings naming fewer
-    than two topics come back unchanged. The scores returned are the adjusted ones, capped so
-    that they never rise down the list (a score says where an item stands)."""
-    head = list(ranked[:depth])
-    if len({t for item, _ in head if (t := topic_of(item)) is not None}) < 2:
+    """`ranked` (best first) with its first `places` places filled greedily: at each place, the
+    item with the best score plus `bonus` times how many more places the most served topic has
+    had than the item's own topic. Every item competes, however low it ranked: a topic the
+    message names may have all its sections below the first topic's. Items without a topic get
+    no bonus. Rankings naming fewer than two topics come back unchanged. The scores returned are
+    the adjusted ones, capped so that they never rise down the list (a score says where an item
+    stands)."""
+    if len({t for item, _ in ranked if (t := topic_of(item)) is not None}) < 2:
         return list(ranked)
+    # Each topic's items (and the items of none) stay in their order: only the heads compete.
+    queues: dict[int | None, list[int]] = {}
+    for position, (item, _) in enumerate(ranked):
+        queues.setdefault(topic_of(item), []).append(position)
+    heads = dict.fromkeys(queues, 0)
     served: Counter[int] = Counter()
+    taken: list[int] = []
     out: list[tuple[T, float]] = []
+    while len(out) < min(places, len(ranked)):
+        most = max(served.values(), default=0)
 
-    def adjusted(entry: tuple[T, float]) -> float:
-        topic = topic_of(entry[0])
-        if topic is None:
-            return entry[1]
-        return entry[1] + bonus * (max(served.values(), default=0) - served[topic])
+        def adjusted(topic: int | None, most: int = most) -> float:
+            score = ranked[queues[topic][heads[topic]]][1]
+            return score if topic is None else score + bonus * (most - served[topic])
 
-    while head:
-        best = max(range(len(head)), key=lambda i: (adjusted(head[i]), -i))
-        score = adjusted(head[best])
-        item = head.pop(best)
-        if out:
-            score = min(score, out[-1][1])
-        out.append((item[0], score))
-        topic = topic_of(item[0])
+        open_topics = [t for t in queues if heads[t] < len(queues[t])]
+        topic = max(open_topics, key=lambda t: (adjusted(t), -queues[t][heads[t]]))
+        score = adjusted(topic)
+        position = queues[topic][heads[topic]]
+        heads[topic] += 1
         if topic is not None:
             served[topic] += 1
-    floor = out[-1][1]
-    return out + [(item, min(score, floor)) for item, score in ranked[depth:]]
+        if out:
+            score = min(score, out[-1][1])
+        taken.append(position)
+        out.append((ranked[position][0], score))
+    chosen = set(taken)
+    floor = out[-1][1] if out else float("inf")
+    rest = [(item, min(score, floor)) for i, (item, score) in enumerate(ranked) if i not in chosen]
+    return out + rest
 
 
 # "Can X cause Y", "does X lead to Y", "is X a cause of Y": X is the possible cause.

@@ -587,12 +587,15 @@ def fuse(candidates: Iterable[Candidate], weights: FusionWeights) -> list[tuple[
     return penalised
 
 
-# How deep in the ranking the message's topics share places (a little beyond the ten shown).
-DIVERSITY_DEPTH = 30
+# An open question about a topic ("what is X", "X?") is served, after X's overview, by any of
+# X's sections (its causes, its treatment): they get this share of the question-type credit.
+OPEN_QUESTION_CREDIT = 0.25
+# How many places the message's topics share (a little beyond the ten shown).
+DIVERSITY_PLACES = 30
 # A section is about a topic of the message when the message covers this much of its name...
 TOPIC_COVERAGE = 0.5
 # ...and a topic counts only if the message spells out one of its names completely.
-NAMED_COVERAGE = 0.999
+NAMED_COVERAGE = 0.8
 
 
 def _topics_of(candidates: Mapping[str, Candidate], names: _NameIndex) -> dict[str, int]:
@@ -784,7 +787,7 @@ class HybridRetriever:
             ranked,
             lambda c: topic_of.get(c.section_id),
             bonus=self.weights.diversity,
-            depth=DIVERSITY_DEPTH,
+            places=DIVERSITY_PLACES,
         )
 
     def collect(self, query: str, *, topics: Sequence[str] = ()) -> dict[str, Candidate]:
@@ -798,7 +801,7 @@ class HybridRetriever:
         vague = not cleaned or bool(_VAGUE_RE.search(cleaned))
         query_terms = set(name_terms(cleaned))
         name_scores = names.matches(query_terms)
-        named = [i for i, coverage in name_scores.items() if coverage >= 0.999]
+        named = [i for i, coverage in name_scores.items() if coverage >= NAMED_COVERAGE]
         n = self.candidates
         lexical_terms = informative_terms(
             cleaned,
@@ -854,6 +857,7 @@ class HybridRetriever:
             # else: the message names its own topic, and the patient's record must not steer.
 
         qtypes = detect_qtypes(cleaned)
+        other_qtypes = OPEN_QUESTION_CREDIT if set(qtypes) == {"information"} else 0.0
         sides = cause_effect(cleaned)
         cause_words, effect_words = (
             (set(name_terms(sides[0])), set(name_terms(sides[1]))) if sides else (set(), set())
@@ -883,7 +887,7 @@ class HybridRetriever:
                 elif side == "effect":
                     c.qtype = EFFECT_SIDE_QTYPES.get(c.meta.qtype, 0.0)
                 else:
-                    c.qtype = qtypes.get(c.meta.qtype, 0.0)
+                    c.qtype = qtypes.get(c.meta.qtype, other_qtypes)
 
         features(candidates.values())
         # The other sections of the best articles: a patient asking about a topic is often
