@@ -517,7 +517,7 @@ class FusionWeights:
     article: float = 0.2  # share of the article's best score in each of its sections' score
     # Bonus per place a topic of the message is behind the most served one (see query_topics).
     diversity: float = 0.1
-    # Penalty per better section of the same article answering the same question (see fuse).
+    # Penalty for a section when a better one of its article has the same question (see fuse).
     repeat: float = 0.25
 
 
@@ -566,7 +566,7 @@ _VAGUE_RE = re.compile(
 def fuse(candidates: Iterable[Candidate], weights: FusionWeights) -> list[tuple[Candidate, float]]:
     """Final ranking: each section's own score, drawn toward the best score of its article
     (sections of the article that best matches the message belong together), less a penalty
-    for each better section of the same article under the same question: NIHSeniorHealth and
+    when a better section of the same article has the same question: NIHSeniorHealth and
     NIDDK split one answer over many sections titled alike ("What is (are) Diabetes?" six
     times); the best of them answers, the others would push the article's other answers out."""
     own = [(c, c.score(weights)) for c in candidates]
@@ -581,7 +581,7 @@ def fuse(candidates: Iterable[Candidate], weights: FusionWeights) -> list[tuple[
     penalised = []
     for c, score in scored:
         key = (article_of(c.section_id), c.meta.question.casefold() if c.meta else c.section_id)
-        penalised.append((c, score - weights.repeat * seen[key]))
+        penalised.append((c, score - weights.repeat if seen[key] else score))
         seen[key] += 1
     penalised.sort(key=lambda item: (-item[1], item[0].section_id))
     return penalised
