@@ -144,7 +144,7 @@ _QTYPE_RULES: tuple[tuple[str, str], ...] = (
     ("symptoms", r"symptoms?|signs? (?:of|and)|warning signs?"),
     (
         "inheritance",
-        r"inherit(?:ed|able|ance)?|hereditary|genetic(?:ally)?|passed (?:down|on)|"
+        r"inherit(?:ed|able|ance)?|hereditary|genetic(?:ally)?(?! test)|passed (?:down|on)|"
         r"runs? in (?:the |my )?famil(?:y|ies)",
     ),
     (
@@ -187,8 +187,9 @@ _QTYPE_RULES: tuple[tuple[str, str], ...] = (
     ("brand names", r"brand|generic (?:name|version)"),
     (
         "when to see a doctor",
-        r"see a doctor|call (?:my|a|the) doctor|(?:what|which) (?:kind of |type of )?"
-        r"(?:doctor|specialist)|specialist|emergency room",
+        r"see a doctor|call (?:my|a|the) doctor|(?:what|which) (?:\w+ of )?"
+        r"(?:doctor|specialist)|specialist|emergency room|"
+        r"(?:doctor|specialist) (?:should|do|can|must) (?:i|we|he|she|they) (?:see|go to|visit)",
     ),
     ("support groups", r"support groups?|where can i find help|organi[sz]ations?"),
     ("research", r"clinical trials?|research|new treatments?"),

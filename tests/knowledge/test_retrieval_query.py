@@ -48,6 +48,19 @@ def test_question_types_of_typical_messages():
     assert detect_qtypes("Schmorl's nodes") == {"information": 1.0}
 
 
+def test_asking_which_doctor_to_see_is_recognised_through_typos():
+    asked = detect_qtypes("please let me know what kinf of doctor should I see")
+    assert asked["when to see a doctor"] == 1.0
+    assert detect_qtypes("which specialist should we go to?")["when to see a doctor"] == 1.0
+
+
+def test_genetic_testing_is_a_test_not_a_question_of_inheritance():
+    asked = detect_qtypes("is there a lab that does genetic testing for EDS")
+    assert asked["exams and tests"] == 1.0
+    assert "inheritance" not in asked
+    assert detect_qtypes("is it genetic?")["inheritance"] == 1.0
+
+
 def test_topic_names_match_plural_possessive_and_short_forms():
     assert name_terms("Schmorl's Nodes") == name_terms("schmorl node")
     assert name_terms("diabetes") == name_terms("diabete")
