@@ -239,10 +239,19 @@ _DIAGNOSED_WITH_RE = re.compile(
 )
 
 
+# "..., cause his doctor says" is "because": it asks for no causes.
+_BECAUSE_RE = re.compile(
+    r"(?:^|(?<=[,;]))\s*'?(?:cause|cuz|coz)\s+(?=(?:i|he|she|it|they|we|you|my|his|her|their|"
+    r"our|the|this|that)\b)",
+    re.IGNORECASE,
+)
+
+
 def detect_qtypes(query: str) -> dict[str, float]:
     """Section types the message asks about, with a weight in (0, 1]. A message matching no
     rule is taken as a request for general information."""
     query = _DIAGNOSED_WITH_RE.sub(" ", query)
+    query = _BECAUSE_RE.sub(" because ", query)
     found = [qtype for qtype, pattern in _QTYPE_RES if pattern.search(query)]
     if _CAUSE_VERB_RE.search(query):
         found += [q for q in _EFFECTS if q not in found]

@@ -54,6 +54,12 @@ def test_asking_which_doctor_to_see_is_recognised_through_typos():
     assert detect_qtypes("which specialist should we go to?")["when to see a doctor"] == 1.0
 
 
+def test_cause_meaning_because_asks_for_no_causes():
+    asked = detect_qtypes("what doctor should I see, cause his pediatrician has no concerns")
+    assert "causes" not in asked
+    assert detect_qtypes("cause of a cold")["causes"] == 1.0
+
+
 def test_genetic_testing_is_a_test_not_a_question_of_inheritance():
     asked = detect_qtypes("is there a lab that does genetic testing for EDS")
     assert asked["exams and tests"] == 1.0
