@@ -291,14 +291,17 @@ _IRREGULAR_PLURALS = {
 
 
 def stem(word: str) -> str:
-    """A light English stemmer for matching topic names (plurals and possessives): enough to
-    equate "nodes"/"node", "diabete"/"diabetes", without Porter's over-reach on names."""
+    """A light English stemmer for matching topic names (plurals, possessives, "-ssed"): enough
+    to equate "nodes"/"node", "diabete"/"diabetes", "abscessed"/"abscess", without Porter's
+    over-reach on names."""
     word = word.lower()
     if word.endswith("'s"):
         word = word[:-2]
     word = word.replace("'", "")
     if word in _IRREGULAR_PLURALS:
         return _IRREGULAR_PLURALS[word]
+    if len(word) > 5 and word.endswith("ssed"):
+        return word[:-2]  # "abscessed" tooth: the tooth abscess
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):

@@ -72,3 +72,21 @@ def real_services():
         if not _reachable(host, port):
             pytest.fail(f"{name} is not reachable on {host}:{port}")
     return {"redis_url": redis_url, "database_url": db_url}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, and on PostgreSQL, before it is dropped, the end of any
+    session still open on it: a thread of asgiref's executor that served a consumer keeps its
+    connection, and PostgreSQL refuses to drop a database in use, which would leave the test
+    database behind on the shared server."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

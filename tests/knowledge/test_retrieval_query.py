@@ -70,6 +70,7 @@ def test_genetic_testing_is_a_test_not_a_question_of_inheritance():
 def test_topic_names_match_plural_possessive_and_short_forms():
     assert name_terms("Schmorl's Nodes") == name_terms("schmorl node")
     assert name_terms("diabetes") == name_terms("diabete")
+    assert set(name_terms("abscessed teeth")) == set(name_terms("Tooth abscess"))
     assert acronym("normal pressure hydrocephalus") == "nph"
     assert acronym("chronic obstructive pulmonary disease") == "copd"
     assert acronym("celiac disease") is None  # two words make no reliable acronym
