@@ -32,7 +32,7 @@ import numpy as np
 
 from knowledge.corpus import SectionRecord
 from knowledge.embedding import Embedder, EmbeddingCache, embed_with_cache
-from knowledge.lexical import LexicalIndex, PassageRow
+from knowledge.lexical import LexicalIndex, PassageRow, SectionMeta
 
 if TYPE_CHECKING:
     from knowledge.retrieval import HybridRetriever, Passage
@@ -140,22 +140,6 @@ class PassageHit:
     text: str
     similarity: float
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
-
-
-@dataclass(frozen=True)
-class SectionMeta:
-    section_id: str
-    version: int
-    focus: str
-    question: str
-    qtype: str
-    source: str
-    url: str
-    topics: tuple[str, ...]
-    passages: int = 1  # how many passages the section was cut into (ids "<section>#<n>")
-
-    def passage_ids(self) -> list[str]:
-        return [f"{self.section_id}#{n}" for n in range(self.passages)]
 
 
 @dataclass
@@ -600,7 +584,7 @@ class KnowledgeIndex:
         for sid, vector in zip(ids, vectors, strict=True):
             row = rows.get(sid)
             if row is not None:  # both stores hold it (a write may be half-way)
-                metas.append(SectionMeta(**row.__dict__))
+                metas.append(row)
                 kept.append(vector)
         matrix = np.vstack(kept) if kept else np.zeros((0, 384), dtype=np.float32)
         return metas, matrix

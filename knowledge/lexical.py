@@ -91,8 +91,8 @@ class PassageRow(NamedTuple):
 
 
 @dataclass(frozen=True)
-class SectionRow:
-    """What the lexical side file knows about a section."""
+class SectionMeta:
+    """What the index knows about a section (kept in the lexical side file)."""
 
     section_id: str
     version: int
@@ -102,7 +102,10 @@ class SectionRow:
     source: str
     url: str
     topics: tuple[str, ...]
-    passages: int
+    passages: int = 1  # how many passages the section was cut into (ids "<section>#<n>")
+
+    def passage_ids(self) -> list[str]:
+        return [f"{self.section_id}#{n}" for n in range(self.passages)]
 
 
 @dataclass(frozen=True)
@@ -341,7 +344,7 @@ class LexicalIndex:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM sections").fetchone()[0])
 
-    def sections(self, section_ids: Sequence[str] | None = None) -> dict[str, SectionRow]:
+    def sections(self, section_ids: Sequence[str] | None = None) -> dict[str, SectionMeta]:
         """Rows of these sections (all when None), by section id."""
         query = (
             "SELECT section_id, version, focus, question, qtype, source, url, topics, passages"
@@ -359,7 +362,7 @@ class LexicalIndex:
                         f"{query} WHERE section_id IN ({marks})", chunk
                     ).fetchall()
         return {
-            row[0]: SectionRow(
+            row[0]: SectionMeta(
                 section_id=row[0],
                 version=int(row[1]),
                 focus=row[2],
