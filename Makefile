@@ -19,12 +19,14 @@ SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 STACK_DATABASE ?= portal
 STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(STACK_DATABASE)
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
+# The real data (MedQuAD, Synthea) is read in place, never copied into the repository.
+DATA_DIR := $(or $(PORTAL_DATA_DIR),../shared/data)
 # Nothing is ever fetched from a model hub at run time.
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: install browser services-up run stack test test-fast test-services test-e2e lint bench evaluate clean
+.PHONY: install data browser services-up run stack test test-fast test-services test-e2e lint bench evaluate clean
 
 install: $(VENV)/.installed
 
@@ -38,6 +40,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e ".[dev]"
 	touch $@
 
+# Fail at once, with the reason, rather than with hundreds of test errors.
+data:
+	@test -d "$(DATA_DIR)/medquad" -a -d "$(DATA_DIR)/synthea" || { echo "No data at $(DATA_DIR)" \
+	  "(medquad/, synthea/): put shared/ beside the project or set PORTAL_DATA_DIR." >&2; exit 1; }
+
 browser:
 	@command -v chromium >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -46,12 +53,12 @@ browser:
 services-up:
 	bash scripts/services-up.sh
 
-run: install
+run: install data
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-stack: install services-up
+stack: install data services-up
 	psql -h 127.0.0.1 -U postgres -d test -tAc "SELECT 1 FROM pg_database WHERE datname='$(STACK_DATABASE)'" \
 	  | grep -q 1 || psql -h 127.0.0.1 -U postgres -d test -c 'CREATE DATABASE "$(STACK_DATABASE)"'
 	DATABASE_URL=$(STACK_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) $(PY) manage.py migrate --noinput
@@ -64,21 +71,21 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 # The embedded pass: SQLite, in-memory channel layer, tasks in-process.
-test-fast: install
+test-fast: install data
 	$(PYTEST) -p no:playwright --ignore=tests/e2e -m "not services" -q
 
 # The services pass: the same suite on PostgreSQL + channels_redis, plus the tests that start a real
 # Celery worker and beat against Redis. A service that is down is started; one that can't be is a failure.
-test-services: install services-up
+test-services: install data services-up
 	DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) CELERY_TASK_ALWAYS_EAGER=true \
 	  REQUIRE_SERVICES=1 $(PYTEST) -p no:playwright --ignore=tests/e2e -q
 
 # Browser tests run in a pytest call of their own (Playwright's event loop and pytest-asyncio
 # don't share a process well).
-test-e2e: install browser
+test-e2e: install data browser
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PYTEST) tests/e2e -q
 
-test: lint test-fast test-services test-e2e
+test: data lint test-fast test-services test-e2e
 
 bench: install
 	$(PY) bench/index_bench.py
