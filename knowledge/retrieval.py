@@ -311,6 +311,21 @@ def stem(word: str) -> str:
     return word
 
 
+# Patients name a health problem with whichever of these nouns comes to mind ("autoimmune
+# illness", "swallowing problems"), the publishers with another ("Autoimmune Diseases",
+# "Swallowing difficulty"): in topic names they are one word.
+_PROBLEM_NOUNS = frozenset(
+    ("disease", "disorder", "illness", "sickness", "condition", "problem", "difficulty", "trouble")
+)
+
+
+def with_equivalents(terms: Iterable[str]) -> set[str]:
+    """Message words for matching topic names: a noun for "a health problem" stands for all of
+    them (stemmed forms, see `name_terms`)."""
+    terms = set(terms)
+    return terms | _PROBLEM_NOUNS if terms & _PROBLEM_NOUNS else terms
+
+
 def name_terms(text: str) -> tuple[str, ...]:
     """Stemmed meaningful words of a name or message (digits kept: "type 2" matters)."""
     return tuple(stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
@@ -418,7 +433,7 @@ class _NameIndex:
         down when the shared words are common ("pain", "cancer" match too much to count fully)
         unless the name is all the message is about."""
         covered = np.zeros(len(self.names))
-        for term in query_terms:
+        for term in with_equivalents(query_terms):
             ids = self.by_term.get(term)
             if ids is not None:
                 covered[ids] += self.weight(term)
@@ -819,6 +834,7 @@ class HybridRetriever:
         cleaned = correct_spelling(cleaned, names.vocabulary, max_df=names.sections // 50)
         vague = not cleaned or bool(_VAGUE_RE.search(cleaned))
         query_terms = set(name_terms(cleaned))
+        matching_terms = with_equivalents(query_terms)
         name_scores = names.matches(query_terms)
         named = [i for i, coverage in name_scores.items() if coverage >= NAMED_COVERAGE]
         n = self.candidates
@@ -895,7 +911,7 @@ class HybridRetriever:
                 best_name = max(name_ids, key=credit, default=None)
                 c.focus = credit(best_name) if best_name is not None else 0.0
                 if c.focus:
-                    c.named_words = frozenset(names.names[best_name][0]) & query_terms
+                    c.named_words = frozenset(names.names[best_name][0]) & matching_terms
                 c.topic = max((topic_scores.get(i, 0.0) for i in name_ids), default=0.0)
                 if vague:
                     # "my condition": the patient's own condition is the topic of the question.

@@ -32,6 +32,8 @@ ARTICLES = (
     "GARD_0004456",  # Noonan syndrome 6, which lists "Noonan syndrome" among its other names
     "ADAM_0003967",  # tooth abscess
     "NHLBI_0000058",  # heart attack
+    "ADAM_0001359",  # electrical injury
+    "ADAM_0003800",  # swallowing difficulty
 )
 FILLER = 220
 

@@ -45,6 +45,16 @@ def test_can_x_cause_y_looks_for_the_causes_of_y_and_the_effects_of_x(search_ind
     assert any(focus == "tooth abscess" and qtype != "causes" for focus, qtype in kinds)
 
 
+def test_any_word_for_a_health_problem_names_the_topic(search_index):
+    # The article is "Swallowing difficulty"; the patient writes "swallowing problems". Read as
+    # naming it, the message asks for its causes (and for the effects of the shock).
+    message = "Does a high voltage electrical shock cause swallowing problems?"
+    top = search_index.search(message, k=5)
+    kinds = [(p.focus.lower(), p.qtype) for p in top]
+    assert ("swallowing difficulty", "causes") in kinds
+    assert any(focus == "electrical injury" for focus, _ in kinds)
+
+
 def test_a_subtype_does_not_outrank_the_topic_it_borrows_a_name_from(search_index):
     top = search_index.search("What is Noonan syndrome?", k=3)
     assert [p.focus for p in top[:2]] == ["Noonan syndrome", "Noonan syndrome"]

@@ -14,6 +14,7 @@ from knowledge.retrieval import (
     detect_qtypes,
     fuse,
     name_terms,
+    with_equivalents,
 )
 
 
@@ -74,6 +75,13 @@ def test_topic_names_match_plural_possessive_and_short_forms():
     assert acronym("normal pressure hydrocephalus") == "nph"
     assert acronym("chronic obstructive pulmonary disease") == "copd"
     assert acronym("celiac disease") is None  # two words make no reliable acronym
+
+
+def test_every_noun_for_a_health_problem_stands_for_the_others():
+    assert {"disease", "disorder"} <= with_equivalents(name_terms("autoimmune illness"))
+    assert "difficulty" in with_equivalents(name_terms("swallowing problems"))
+    # Only when the message has one: plain words are not expanded.
+    assert with_equivalents(name_terms("heart attack")) == {"heart", "attack"}
 
 
 def test_spelling_is_corrected_to_informative_corpus_words_only():
