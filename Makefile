@@ -19,8 +19,14 @@ SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 STACK_DATABASE ?= portal
 STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(STACK_DATABASE)
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
-# The real data (MedQuAD, Synthea) is read in place, never copied into the repository.
-DATA_DIR := $(or $(PORTAL_DATA_DIR),../shared/data)
+# The real data (MedQuAD, Synthea) is read in place, never copied into the repository: from
+# PORTAL_DATA_DIR, else shared/data beside the project, else (a fresh clone made elsewhere, as CI
+# makes) shared/data beside the checkout this one was cloned from. Exported, so that settings,
+# tests and benchmarks all read the same folder.
+ORIGIN := $(shell git config --get remote.origin.url 2>/dev/null)
+DATA_DIR := $(firstword $(PORTAL_DATA_DIR) $(wildcard ../shared/data) \
+  $(if $(ORIGIN),$(wildcard $(ORIGIN)/../shared/data)) ../shared/data)
+export PORTAL_DATA_DIR := $(abspath $(DATA_DIR))
 # Nothing is ever fetched from a model hub at run time.
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -43,7 +49,8 @@ $(VENV)/.installed: pyproject.toml
 # Fail at once, with the reason, rather than with hundreds of test errors.
 data:
 	@test -d "$(DATA_DIR)/medquad" -a -d "$(DATA_DIR)/synthea" || { echo "No data at $(DATA_DIR)" \
-	  "(medquad/, synthea/): put shared/ beside the project or set PORTAL_DATA_DIR." >&2; exit 1; }
+	  "(medquad/, synthea/): put shared/ beside the project (or beside the checkout it was cloned" \
+	  "from), or set PORTAL_DATA_DIR." >&2; exit 1; }
 
 browser:
 	@command -v chromium >/dev/null || { \

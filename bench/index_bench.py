@@ -23,7 +23,8 @@ from knowledge.corpus import load_medquad
 from knowledge.embedding import Embedder, ensure_model
 from knowledge.index import IndexDoc, KnowledgeIndex, destroy
 
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "medquad"
+DATA_DIR = os.environ.get("PORTAL_DATA_DIR") or Path(__file__).resolve().parents[2] / "shared/data"
+DEFAULT_CORPUS = Path(DATA_DIR) / "medquad"
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from assistant.escalation import CaseFileError, cases_read, classify, evaluate
@@ -18,7 +19,7 @@ CASES = HERE / "escalation_cases.jsonl"
 # emergency 30/30, urgent 17/18, routine escalated 0/14. The one miss ("this cough wont go away
 # and its been 3 weeks") was then fixed in general, so this set is no longer unseen.
 HOLDOUT = HERE / "escalation_holdout.jsonl"
-DEV = Path("/work/shared/eval/escalation_dev.jsonl")
+DEV = Path(settings.PORTAL_DATA_DIR).parent / "eval" / "escalation_dev.jsonl"
 
 
 def test_evaluate_computes_recalls_and_rates_from_the_confusion_matrix():

@@ -15,7 +15,7 @@ from django.conf import settings
 from knowledge.corpus import SectionRecord, load_medquad
 from knowledge.index import IndexDoc, KnowledgeIndex
 
-MEDQUAD = Path(getattr(settings, "PORTAL_DATA_DIR", "/work/shared/data")) / "medquad"
+MEDQUAD = Path(settings.PORTAL_DATA_DIR) / "medquad"
 CACHE_DIR = Path(
     getattr(settings, "EMBEDDING_CACHE_DIR", Path(__file__).resolve().parents[2] / "var/models")
 )

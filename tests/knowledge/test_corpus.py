@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from knowledge.corpus import (
     count_sections,
@@ -17,7 +18,7 @@ from knowledge.corpus import (
     parse_xml_file,
 )
 
-MEDQUAD = Path("/work/shared/data/medquad")
+MEDQUAD = Path(settings.PORTAL_DATA_DIR) / "medquad"
 needs_corpus = pytest.mark.skipif(not MEDQUAD.is_dir(), reason="MedQuAD corpus not available")
 
 
