@@ -232,20 +232,15 @@ class Embedder:
 
     def truncate(self, text: str, *, max_tokens: int) -> str:
         """The beginning of `text` that holds at most `max_tokens` word pieces (whole words)."""
-        encoding = self._counter.encode(text, add_special_tokens=False)
-        if len(encoding.ids) <= max_tokens:
-            return text
-        word = encoding.word_ids[max_tokens]
-        # Cut before the word the first piece left out belongs to: never half a word.
-        cut = next(
-            (
-                start
-                for (start, _), w in zip(encoding.offsets, encoding.word_ids, strict=True)
-                if w == word
-            ),
-            encoding.offsets[max_tokens][0],
-        )
-        return text[:cut].rstrip()
+        return self.truncate_batch([text], [max_tokens])[0]
+
+    def truncate_batch(self, texts: Sequence[str], budgets: Sequence[int]) -> list[str]:
+        """`truncate` of many texts, each to its own budget, tokenised in one parallel call."""
+        encodings = self._counter.encode_batch(list(texts), add_special_tokens=False)
+        return [
+            _cut(text, encoding, budget)
+            for text, encoding, budget in zip(texts, encodings, budgets, strict=True)
+        ]
 
     def embed(self, texts: Sequence[str], *, batch_tokens: int = 1024) -> np.ndarray:
         """Embed many texts: sorted by length and batched so padding wastes little work.
@@ -286,6 +281,22 @@ class Embedder:
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _cut(text: str, encoding, max_tokens: int) -> str:
+    if len(encoding.ids) <= max_tokens:
+        return text
+    word = encoding.word_ids[max_tokens]
+    # Cut before the word the first piece left out belongs to: never half a word.
+    cut = next(
+        (
+            start
+            for (start, _), w in zip(encoding.offsets, encoding.word_ids, strict=True)
+            if w == word
+        ),
+        encoding.offsets[max_tokens][0],
+    )
+    return text[:cut].rstrip()
 
 
 class EmbeddingCache:

@@ -397,16 +397,19 @@ class KnowledgeIndex:
 
         passages: list[PassageRow] = []
         passage_counts: dict[str, int] = {}
-        inputs: dict[str, int] = {}  # embedding input -> row in the batch (repeats embed once)
-        rows_of: list[int] = []
+        texts: list[str] = []
+        budgets: list[int] = []
         for doc in docs:
             windows = split_passages(doc.text, count_tokens=count) or [doc.question]
             passage_counts[doc.section_id] = len(windows)
             for number, window in enumerate(windows):
-                text = passage_input(doc, window, number)
-                text = embedder.truncate(text, max_tokens=TAIL_TOKENS if number else HEAD_TOKENS)
-                rows_of.append(inputs.setdefault(text, len(inputs)))
+                texts.append(passage_input(doc, window, number))
+                budgets.append(TAIL_TOKENS if number else HEAD_TOKENS)
                 passages.append(PassageRow(f"{doc.section_id}#{number}", doc.section_id, window))
+        inputs: dict[str, int] = {}  # embedding input -> row in the batch (repeats embed once)
+        rows_of = [
+            inputs.setdefault(text, len(inputs)) for text in embedder.truncate_batch(texts, budgets)
+        ]
         unique_vectors = self._embed(list(inputs))
         passage_vectors = unique_vectors[rows_of] if rows_of else unique_vectors
         question_vectors = self._embed([question_input(d) for d in docs])

@@ -81,3 +81,11 @@ def test_truncate_keeps_whole_words_up_to_the_budget(int8):
     assert 10 < int8.count_tokens(head) <= 20
     assert text[len(head)] == " "  # cut between words, never inside one
     assert int8.truncate("A short text.", max_tokens=20) == "A short text."
+    # Many texts at once, each to its own budget, cut exactly as one at a time.
+    texts = [text, "A short text.", text]
+    assert int8.truncate_batch(texts, [20, 20, 40]) == [
+        head,
+        "A short text.",
+        int8.truncate(text, max_tokens=40),
+    ]
+    assert int8.count_tokens(int8.truncate(text, max_tokens=40)) > 20
