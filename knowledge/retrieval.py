@@ -311,19 +311,62 @@ def stem(word: str) -> str:
     return word
 
 
-# Patients name a health problem with whichever of these nouns comes to mind ("autoimmune
-# illness", "swallowing problems"), the publishers with another ("Autoimmune Diseases",
-# "Swallowing difficulty"): in topic names they are one word.
-_PROBLEM_NOUNS = frozenset(
-    ("disease", "disorder", "illness", "sickness", "condition", "problem", "difficulty", "trouble")
+# Words that mean the same in a topic's name (stemmed forms, see `name_terms`):
+# - patients name a health problem with whichever noun comes to mind ("autoimmune illness",
+#   "swallowing problems"), the publishers with another ("Autoimmune Diseases", "Swallowing
+#   difficulty");
+# - patients name the body part ("kidney", "newborn") where the publishers' name uses the medical
+#   adjective ("polycystic renal disease", "neonatal hypoglycemia"): the everyday word and the
+#   adjective of the same organ or age, as consumer-health vocabularies pair them. Only exact
+#   counterparts (not "blood" / "vascular", not "baby" / "newborn").
+_SAME_MEANING: tuple[frozenset[str], ...] = tuple(
+    frozenset(group)
+    for group in (
+        (
+            "disease",
+            "disorder",
+            "illness",
+            "sickness",
+            "condition",
+            "problem",
+            "difficulty",
+            "trouble",
+        ),
+        ("kidney", "renal"),
+        ("heart", "cardiac"),
+        ("lung", "pulmonary"),
+        ("liver", "hepatic"),
+        ("brain", "cerebral"),
+        ("stomach", "gastric"),
+        ("bowel", "intestine", "intestinal"),
+        ("belly", "abdomen", "abdominal"),
+        ("chest", "thoracic"),
+        ("skin", "cutaneous", "dermal"),
+        ("eye", "ocular"),
+        ("tooth", "dental"),
+        ("mouth", "oral"),
+        ("nose", "nasal"),
+        ("throat", "pharyngeal"),
+        ("spine", "spinal"),
+        ("muscle", "muscular"),
+        ("vein", "venous"),
+        ("breast", "mammary"),
+        ("womb", "uterus", "uterine"),
+        ("newborn", "neonatal"),
+        ("child", "childhood", "pediatric"),
+    )
 )
 
 
 def with_equivalents(terms: Iterable[str]) -> set[str]:
-    """Message words for matching topic names: a noun for "a health problem" stands for all of
-    them (stemmed forms, see `name_terms`)."""
+    """Message words for matching topic names, with the words that mean the same in a name
+    (`_SAME_MEANING`)."""
     terms = set(terms)
-    return terms | _PROBLEM_NOUNS if terms & _PROBLEM_NOUNS else terms
+    out = set(terms)
+    for group in _SAME_MEANING:
+        if terms & group:
+            out |= group
+    return out
 
 
 def name_terms(text: str) -> tuple[str, ...]:

@@ -34,6 +34,8 @@ ARTICLES = (
     "NHLBI_0000058",  # heart attack
     "ADAM_0001359",  # electrical injury
     "ADAM_0003800",  # swallowing difficulty
+    "ADAM_0002437",  # low blood sugar - newborns (also called: neonatal hypoglycemia)
+    "NIDDK_0000042",  # hypoglycemia (in adults with and without diabetes)
 )
 FILLER = 220
 

@@ -55,6 +55,16 @@ def test_any_word_for_a_health_problem_names_the_topic(search_index):
     assert any(focus == "electrical injury" for focus, _ in kinds)
 
 
+def test_the_everyday_word_names_a_topic_known_by_its_medical_adjective(search_index):
+    # "Low blood sugar - newborns" is also called "Neonatal hypoglycemia"; the patient writes
+    # "hypoglycemia in newborns": that names the newborns' article completely, and its sections
+    # come before the general "Hypoglycemia" article's.
+    top = search_index.search("What causes hypoglycemia in newborns?", k=3)
+    assert top[0].section_id == "ADAM_0002437_Sec2"  # What causes Low blood sugar - newborns?
+    assert top[0].scores["focus"] == 1.0
+    assert top[1].focus == "Low blood sugar - newborns"
+
+
 def test_a_subtype_does_not_outrank_the_topic_it_borrows_a_name_from(search_index):
     top = search_index.search("What is Noonan syndrome?", k=3)
     assert [p.focus for p in top[:2]] == ["Noonan syndrome", "Noonan syndrome"]

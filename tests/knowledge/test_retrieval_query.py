@@ -81,7 +81,16 @@ def test_every_noun_for_a_health_problem_stands_for_the_others():
     assert {"disease", "disorder"} <= with_equivalents(name_terms("autoimmune illness"))
     assert "difficulty" in with_equivalents(name_terms("swallowing problems"))
     # Only when the message has one: plain words are not expanded.
-    assert with_equivalents(name_terms("heart attack")) == {"heart", "attack"}
+    assert with_equivalents(name_terms("broken arm")) == {"broken", "arm"}
+
+
+def test_the_everyday_name_of_an_organ_or_age_stands_for_its_medical_adjective():
+    assert "renal" in with_equivalents(name_terms("polycystic kidneys"))
+    assert "neonatal" in with_equivalents(name_terms("hypoglycemia in newborns"))
+    assert {"childhood", "pediatric"} <= with_equivalents(name_terms("my child's asthma"))
+    # Both ways, and nothing looser than the exact counterpart.
+    assert "heart" in with_equivalents(name_terms("cardiac arrest"))
+    assert "newborn" not in with_equivalents(name_terms("my baby"))
 
 
 def test_spelling_is_corrected_to_informative_corpus_words_only():
