@@ -93,7 +93,12 @@
   function formatTime(iso) {
     var d = new Date(iso);
     if (isNaN(d.getTime())) return "";
-    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    // The clock the pages rendered by the server use (24-hour, the clinic's time zone), so a
+    // live message and the same message after a reload show the same time.
+    return d.toLocaleTimeString("en-GB", {
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+      timeZone: document.documentElement.dataset.timeZone || undefined
+    });
   }
 
   // On wide screens the log scrolls inside its box; on phones the page scrolls (chat.css).
@@ -624,10 +629,6 @@
     }
   });
 
-  log.querySelectorAll("time.msg-time").forEach(function (t) {
-    var text = formatTime(t.getAttribute("datetime"));
-    if (text) t.textContent = text;
-  });
   log.querySelectorAll('li[data-role="patient"]').forEach(function (li) {
     updateState(li, li.getAttribute("data-answer-state") || "");
   });

@@ -106,6 +106,18 @@
   }
 
   // ---------------------------------------------------------------- queue rendering
+  // "Nov 24, 14:05" in the clinic's time zone, as the server renders the transcript.
+  function clock(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return "";
+    var zone = document.documentElement.dataset.timeZone || undefined;
+    var day = d.toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone: zone });
+    var time = d.toLocaleTimeString("en-GB", {
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone
+    });
+    return day + ", " + time;
+  }
+
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
@@ -271,7 +283,7 @@
       (m.role === "patient" ? (list.dataset.patient || "Patient") : m.role_label);
     head.appendChild(el("span", "msg-who", who));
     if (m.role !== "patient") head.appendChild(el("span", "badge badge-kind-" + m.kind, m.kind_label));
-    var time = el("time", "muted small", new Date(m.created_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+    var time = el("time", "muted small", clock(m.created_at));
     time.setAttribute("datetime", m.created_at);
     head.appendChild(time);
     li.appendChild(head);

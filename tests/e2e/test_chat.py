@@ -192,6 +192,42 @@ def test_an_emergency_shows_the_safety_instructions_at_once(
     screenshot(page, "chat-emergency-phone")
 
 
+def test_times_follow_the_clinics_clock_wherever_the_browser_is(
+    browser, chat_site, demo_patient, login
+):
+    # The portal runs on the clinic's time zone (TIME_ZONE); this browser is in Honolulu. Live
+    # bubbles, the same bubbles after a reload and the conversation list all show clinic time.
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    clinic = ZoneInfo(settings.TIME_ZONE)
+
+    def shown(locator, with_day: bool = False) -> list[tuple[str, str]]:
+        """(what the page shows, the clinic's clock at that element's datetime)."""
+        pairs = []
+        for t in locator.all():
+            at = datetime.fromisoformat(t.get_attribute("datetime")).astimezone(clinic)
+            clock = f"{at:%b} {at.day}, {at:%H:%M}" if with_day else f"{at:%H:%M}"
+            pairs.append((t.inner_text(), clock))
+        return pairs
+
+    context = browser.new_context(timezone_id="Pacific/Honolulu")
+    page = context.new_page()
+    open_chat(page, chat_site, login, demo_patient)
+    ask(page, "What is anemia?")
+    expect(last_reply(page)).to_have_attribute("data-kind", "answer", timeout=20_000)
+    live = shown(page.locator("#chat-log time.msg-time"))
+    page.reload()
+    after = shown(page.locator("#chat-log time.msg-time"))
+    listed = shown(page.locator(".conv-list time"), with_day=True)
+    context.close()
+    assert len(live) == 2 and live == after
+    for text, clinic_time in live + listed:
+        assert text == clinic_time
+
+
 def test_html_typed_by_the_patient_is_shown_as_text(page, chat_site, demo_patient, login):
     open_chat(page, chat_site, login, demo_patient)
     page.evaluate("window.__pwned = false")

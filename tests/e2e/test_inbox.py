@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -160,7 +162,10 @@ def test_worrying_message_to_nurse_reply_and_back(
     from assistant.inbox_models import DraftReply
     from assistant.models import Escalation, Message
 
-    nurse_ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    # The nurse's browser is set to another time zone than the clinic's (TIME_ZONE).
+    nurse_ctx = browser.new_context(
+        viewport={"width": 1280, "height": 900}, timezone_id="Pacific/Honolulu"
+    )
     patient_ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     nurse = nurse_ctx.new_page()
     patient = patient_ctx.new_page()
@@ -204,6 +209,17 @@ def test_worrying_message_to_nurse_reply_and_back(
     expect(patient.locator("#handoff-banner")).to_contain_text(
         "A nurse is looking at this", timeout=10_000
     )
+
+    # The patient adds a line: it appears live in the nurse's transcript, on the clinic's clock
+    # like the lines the server rendered.
+    patient.locator("#chat-input").fill("Thank you, I will stay by the phone.")
+    patient.locator("#chat-send").click()
+    line = nurse.locator("#transcript li", has_text="I will stay by the phone")
+    expect(line).to_be_visible(timeout=10_000)
+    for stamp in (line.locator("time"), nurse.locator("#transcript li time").first):
+        at = datetime.fromisoformat(stamp.get_attribute("datetime"))
+        at = at.astimezone(ZoneInfo(settings.TIME_ZONE))
+        assert stamp.inner_text() == f"{at:%b} {at.day}, {at:%H:%M}"
 
     # The draft is in the reply box, grounded and cited; the nurse edits it and sends it.
     reply_box = nurse.locator("#reply-text")
