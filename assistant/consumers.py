@@ -17,6 +17,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from portal.session_guard import SessionBoundConsumerMixin
+
 from . import events, ratelimit, selectors, serializers, services
 from .models import Message
 
@@ -55,7 +57,7 @@ def clean_text(text: str) -> str:
     return CONTROL_CHARS_RE.sub("", text.replace("\r\n", "\n")).strip()
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+class ChatConsumer(SessionBoundConsumerMixin, AsyncWebsocketConsumer):
     conversation = None
     group = ""
 

@@ -25,6 +25,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from portal.session_guard import SessionBoundConsumerMixin
+
 from . import events
 from . import inbox_selectors as sel
 from . import inbox_services as svc
@@ -33,7 +35,7 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
 
-class InboxConsumer(AsyncJsonWebsocketConsumer):
+class InboxConsumer(SessionBoundConsumerMixin, AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.user = self.scope.get("user")
         self.watched: dict[int, int] = {}  # conversation id -> escalation id

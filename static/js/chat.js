@@ -291,6 +291,7 @@
   var STATE_TEXT = {
     sending: "Sending…",
     offline: "Will be sent when the connection is back",
+    signedout: "Will be sent after you sign in again",
     waiting: "Waiting to send…",
     failed: "Not answered",
     rejected: "Not sent"
@@ -561,7 +562,19 @@
       if (event.code === 4401) {
         stopped = true;
         setConnection("offline", "Signed out");
-        showAlert("Your session has ended.", "Sign in again",
+        // Unsent messages stay in this tab's storage; the page sends them after the sign-in.
+        // Until then nobody reads them, so an emergency must not wait for that.
+        var unsent = 0;
+        Object.keys(pending).forEach(function (cid) {
+          var li = log.querySelector('li[data-client-id="' + cssEscape(cid) + '"]');
+          if (li && !li.hasAttribute("data-message-id")) {
+            updateState(li, "signedout");
+            unsent += 1;
+          }
+        });
+        showAlert(unsent ?
+          "Your session has ended: your message is not sent yet. If this is an emergency, " +
+          "call 911 now." : "Your session has ended.", "Sign in again",
           loginUrl + "?next=" + encodeURIComponent(window.location.pathname));
         return;
       }

@@ -228,6 +228,41 @@ def test_times_follow_the_clinics_clock_wherever_the_browser_is(
         assert text == clinic_time
 
 
+def test_a_message_typed_after_the_session_ended_is_sent_after_signing_in_again(
+    page, chat_site, demo_patient, login, screenshot
+):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from assistant.models import Message
+
+    open_chat(page, chat_site, login, demo_patient)
+    chat_url = page.url
+    # The patient left the page open past the idle limit; the session has expired.
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    ask(page, "What is anemia?")
+    expect(page.locator("#chat-connection")).to_have_attribute("data-state", "offline")
+    expect(page.locator("#chat-alert")).to_contain_text(
+        "Your session has ended: your message is not sent yet. If this is an emergency, call 911"
+    )
+    mine = page.locator('#chat-log li[data-role="patient"]', has_text="What is anemia?")
+    expect(mine).to_contain_text("Will be sent after you sign in again")
+    screenshot(page, "chat-session-ended")
+    assert not Message.objects.filter(text="What is anemia?").exists()
+
+    page.get_by_role("link", name="Sign in again").click()
+    page.get_by_label("Username").fill(demo_patient.username)
+    page.get_by_label("Password").fill(demo_patient.password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(chat_url)  # back in the same conversation
+    expect(mine).to_have_attribute("data-message-id", re.compile(r"\d+"), timeout=10_000)
+    expect(last_reply(page)).to_have_attribute("data-kind", "answer", timeout=20_000)
+    assert Message.objects.filter(text="What is anemia?").count() == 1
+
+
 def test_html_typed_by_the_patient_is_shown_as_text(page, chat_site, demo_patient, login):
     open_chat(page, chat_site, login, demo_patient)
     page.evaluate("window.__pwned = false")

@@ -1,0 +1,76 @@
+"""Websockets outlive the HTTP session that opened them.
+
+A socket is authenticated once, at connect, from the session cookie. The session can end while
+the socket stays open: it expires after `SESSION_IDLE_SECONDS` without activity, the user signs
+out in another tab, their password changes or their account is deactivated. A socket must then
+stop serving that user, or a screen left open keeps receiving private messages. Conversely,
+chatting over the socket is activity, as a page request is: it keeps the session alive.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.utils.crypto import constant_time_compare
+
+
+def session_is_alive(scope: dict[str, Any], *, touch: bool = False) -> bool:
+    """Whether the session that opened this socket still signs in the socket's user. With
+    `touch`, the session's idle expiry starts again (the user is active on the socket)."""
+    user = scope.get("user")
+    session = scope.get("session")
+    key = getattr(session, "session_key", None)
+    if user is None or not user.is_authenticated or not key:
+        return False
+    # A fresh store: the scope's copy was loaded at connect and would not see the change.
+    store = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    data = store.load()  # {} once expired or deleted (signed out)
+    if str(data.get(SESSION_KEY)) != str(user.pk):
+        return False
+    # The user as the database has them now (the scope's copy is from the connect).
+    current = get_user_model().objects.filter(pk=user.pk, is_active=True).first()
+    if current is None:
+        return False  # deactivated or deleted
+    stored_hash = data.get(HASH_SESSION_KEY) or ""
+    if not constant_time_compare(stored_hash, current.get_session_auth_hash()):
+        return False  # the password changed since: every session of that user has ended
+    if touch:
+        store.modified = True
+        store.save()  # a new expiry date, as SESSION_SAVE_EVERY_REQUEST gives each request
+    return True
+
+
+class SessionBoundConsumerMixin:
+    """For a Channels websocket consumer of signed-in users: every frame from the browser and
+    every channel-layer event first checks that the session is still alive (a frame also keeps
+    it alive). Once it has ended the socket closes with 4401, the code the pages read as "your
+    session has ended, sign in again", and nothing more is received or sent: a frame that
+    arrives then is not acted on (the chat page keeps unsent messages and sends them after the
+    next sign-in)."""
+
+    signed_out_close_code = 4401
+    _session_ended = False
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        kind = message.get("type", "")
+        user = self.scope.get("user")  # type: ignore[attr-defined]
+        guarded = kind not in ("websocket.connect", "websocket.disconnect") and bool(
+            user is not None and user.is_authenticated
+        )
+        if guarded:
+            if self._session_ended:
+                return
+            from channels.db import database_sync_to_async
+
+            alive = await database_sync_to_async(session_is_alive)(
+                self.scope,  # type: ignore[attr-defined]
+                touch=kind == "websocket.receive",
+            )
+            if not alive:
+                self._session_ended = True
+                await self.close(code=self.signed_out_close_code)  # type: ignore[attr-defined]
+                return
+        await super().dispatch(message)  # type: ignore[misc]
