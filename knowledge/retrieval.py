@@ -15,7 +15,8 @@ an answer can always cite exactly what it used.
    - `bm25`: lexical score relative to the best lexical match of this query (the 300 best
      matches are scored, in a thread beside the query embedding; others count 0);
    - `focus`: how completely the message names the article's topic (IDF-weighted word coverage of
-     the focus or one of its other names, tolerant to plural/typos);
+     the focus or one of its other names, tolerant to plural/typos; a name spelled out whole
+     counts fully unless it is part of a longer name also spelled out);
    - `qtype`: the section answers the kind of question asked (causes, treatment, ...), from a
      small deterministic classifier of the message;
    - `topic`: a mild boost for sections about the patient's own conditions, only when the message
@@ -358,6 +359,9 @@ _SAME_MEANING: tuple[frozenset[str], ...] = tuple(
 )
 
 
+_SAME_GROUP: dict[str, frozenset[str]] = {word: group for group in _SAME_MEANING for word in group}
+
+
 def with_equivalents(terms: Iterable[str]) -> set[str]:
     """Message words for matching topic names, with the words that mean the same in a name
     (`_SAME_MEANING`)."""
@@ -398,6 +402,7 @@ class _NameIndex:
     by_term: dict[str, np.ndarray]  # term -> ids of the names containing it
     idf: dict[str, float]
     totals: np.ndarray  # summed IDF of each name's words
+    lengths: np.ndarray  # number of distinct words of each name
     section_names: dict[str, list[int]]  # section id -> its name ids (its own focus first)
     borrowed: dict[str, frozenset[int]]  # section id -> its other names that other articles own
     articles: dict[str, list[str]]  # article id -> its section ids
@@ -449,12 +454,14 @@ class _NameIndex:
         totals = np.array(
             [sum(idf.get(t, default_idf) for t in terms) for terms, _ in names], dtype=np.float64
         )
+        lengths = np.array([len(set(terms)) for terms, _ in names], dtype=np.float64)
         return cls(
             generation=generation,
             names=names,
             by_term={t: np.array(ids, dtype=np.int64) for t, ids in by_term.items()},
             idf=idf,
             totals=totals,
+            lengths=lengths,
             section_names=section_names,
             borrowed=borrowed,
             articles=dict(articles),
@@ -470,16 +477,32 @@ class _NameIndex:
         """Whether a word is in so many names that it names no topic ("syndrome")."""
         return len(self.by_term.get(term, ())) > GENERIC_NAME_SHARE * len(self.names)
 
+    def _credits(self, query_terms: set[str]) -> dict[str, float]:
+        """What each word of a name earns when found in the message: its IDF, and a word that
+        means the same as a message word (`_SAME_MEANING`) no more than the message's word
+        would: "disease" in the message must not weigh like the rarer "illness" it stands for
+        (it would half-name "Mental illness")."""
+        credits: dict[str, float] = {}
+        for term in query_terms:
+            own = self.weight(term)
+            credits[term] = max(credits.get(term, 0.0), own)
+            for same in _SAME_GROUP.get(term, ()):
+                if same != term:
+                    credits[same] = max(credits.get(same, 0.0), min(own, self.weight(same)))
+        return credits
+
     def matches(self, query_terms: set[str]) -> dict[int, float]:
         """Names sharing at least one word with the message, with how completely the message
         names them: the IDF-weighted share of the name's words found in the message, scaled
         down when the shared words are common ("pain", "cancer" match too much to count fully)
         unless the name is all the message is about."""
         covered = np.zeros(len(self.names))
-        for term in with_equivalents(query_terms):
+        found = np.zeros(len(self.names))
+        for term, credit in self._credits(query_terms).items():
             ids = self.by_term.get(term)
             if ids is not None:
-                covered[ids] += self.weight(term)
+                covered[ids] += credit
+                found[ids] += 1
         hit = np.nonzero(covered)[0]
         if not len(hit):
             return {}
@@ -488,7 +511,15 @@ class _NameIndex:
         specificity = np.minimum(1.0, shared / (SPECIFIC_NAME_SHARE * self.default_idf))
         share_of_message = np.minimum(1.0, shared / query_weight)
         scores = (shared / self.totals[hit]) * np.maximum(specificity, share_of_message)
-        return dict(zip(hit.tolist(), scores.tolist(), strict=True))
+        result = dict(zip(hit.tolist(), scores.tolist(), strict=True))
+        # A name spelled out whole is named, however common its words ("anemia" in "what causes
+        # anemia?"), unless it is part of a longer name also spelled out ("pain" in "back pain").
+        whole = hit[found[hit] >= self.lengths[hit]]
+        spelled = {i: frozenset(self.names[i][0]) for i in whole.tolist()}
+        for i, terms in spelled.items():
+            if not any(terms < other for other in spelled.values()):
+                result[i] = 1.0
+        return result
 
 
 # Focus credit for a name that a section borrows from other articles (see _NameIndex.borrowed).

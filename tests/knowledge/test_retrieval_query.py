@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from knowledge.index import SectionMeta, split_passages
-from knowledge.lexical import content_words, match_expression
+from knowledge.lexical import SectionName, content_words, match_expression
 from knowledge.retrieval import (
     Candidate,
     FusionWeights,
@@ -16,6 +16,25 @@ from knowledge.retrieval import (
     name_terms,
     with_equivalents,
 )
+from knowledge.retrieval import _NameIndex as NameIndex
+
+
+def made_up_word(i: int) -> str:
+    letters = "bcdfghjklmnpqrstvwxz"
+    return "zo" + "".join(letters[int(d)] for d in f"{i:04d}")
+
+
+def name_index(names: list[str]) -> tuple[NameIndex, dict[str, int]]:
+    """Topic names as in the corpus: a few hundred others around the ones a test asks about.
+    Returns the index and {name: its id}."""
+    filler = [f"{made_up_word(i)} disease" for i in range(400)]
+    rows = [
+        SectionName(f"T_{i:07d}_Sec1", name, (), "information")
+        for i, name in enumerate([*names, *filler])
+    ]
+    index = NameIndex.build(1, rows, {})
+    ids = {" ".join(terms): i for i, (terms, _) in enumerate(index.names)}
+    return index, {name: ids[" ".join(name_terms(name))] for name in names}
 
 
 def test_clean_query_keeps_the_question_and_drops_the_noise():
@@ -91,6 +110,35 @@ def test_the_everyday_name_of_an_organ_or_age_stands_for_its_medical_adjective()
     # Both ways, and nothing looser than the exact counterpart.
     assert "heart" in with_equivalents(name_terms("cardiac arrest"))
     assert "newborn" not in with_equivalents(name_terms("my baby"))
+
+
+ANEMIAS = [f"{kind} anemia" for kind in ("hemolytic", "aplastic", "fanconi", "pernicious")]
+PAINS = [f"{part} pain" for part in ("chest", "knee", "neck", "foot")]
+
+
+def test_a_name_spelled_out_whole_is_named_however_common_its_word():
+    index, ids = name_index(["Anemia", "Celiac disease", *ANEMIAS])
+    scores = index.matches(set(name_terms("Is there a link between celiac disease and anemia?")))
+    assert scores[ids["Anemia"]] == 1.0  # although "anemia" is in many other names
+    assert scores[ids["Celiac disease"]] == 1.0
+    assert scores[ids["hemolytic anemia"]] < 0.5
+
+
+def test_a_name_inside_a_longer_name_spelled_out_is_not_named_on_its_own():
+    index, ids = name_index(["Pain", "Back pain", *PAINS])
+    scores = index.matches(set(name_terms("I have back pain after lifting boxes")))
+    assert scores[ids["Back pain"]] == 1.0
+    # About back pain, not pain in general: "Pain" keeps its partial, word-weighted credit.
+    assert scores[ids["Pain"]] < 0.9
+
+
+def test_a_word_standing_for_another_weighs_no_more_than_the_word_written():
+    # "disease" (in hundreds of names) stands for "illness" (in one): it must not half-name
+    # "Mental illness" as the rare word itself would.
+    index, ids = name_index(["Mental illness", "Celiac disease"])
+    scores = index.matches(set(name_terms("What is celiac disease?")))
+    assert scores.get(ids["Mental illness"], 0.0) < 0.2
+    assert scores[ids["Celiac disease"]] == 1.0
 
 
 def test_spelling_is_corrected_to_informative_corpus_words_only():
