@@ -13,7 +13,10 @@ How sentences are chosen (all cheap, a few milliseconds for ten passages):
   small bonus for a passage's opening sentence (usually the definition), minus penalties for long
   or hard-to-read sentences (the answers aim at a grade-8 reading level);
 - the best sentences are taken greedily, skipping near-duplicates and limiting how many come from
-  one passage, then put back in reading order (passage rank, then position in the passage).
+  one passage, then put back in reading order (passage rank, then position in the passage);
+- a question naming two topics ("can an abscessed tooth cause a heart attack?") gets a sentence
+  about each: the best sentence of each named topic is taken first, whatever its rank. Which
+  topics the question names is the retriever's judgment (a passage's `focus` signal).
 
 The composer also exposes the word-level helpers (`content_terms`, `stem`) that the pipeline's
 relevance check and the LLM support check use, so all three agree on what "overlap" means.
@@ -82,7 +85,8 @@ _HEADING_PREFIX_RE = re.compile(r"^(?:[A-Z][A-Za-z'’ ,/()-]{1,50}?)\s+:\s+")
 # A sentence pointing at something the patient cannot see here (a table, a figure, a list).
 _POINTER_RE = re.compile(
     r"\b(?:table|figure|chart|diagram|illustration|the following|listed below|shown below|"
-    r"see below|see above|click|this page|this section|this fact sheet|this booklet)\b",
+    r"see below|see above|click|this page|this section|this fact sheet|this booklet|go to|"
+    r"for more (?:details|information))\b",
     re.IGNORECASE,
 )
 _LINK_RE = re.compile(r"https?://|www\.|\.gov\b|\.com\b|\.org\b", re.IGNORECASE)
@@ -99,6 +103,10 @@ _DEPENDENT_OPENING_RE = re.compile(
     r"either|neither|here|there)\b",
     re.IGNORECASE,
 )
+
+# "...one or more of these nonspecific health problems": a sentence pointing back at what came
+# before it in its passage, wherever the pointer stands, reads as a riddle on its own.
+_BACK_REFERENCE_RE = re.compile(r"\b(?:these|those)\b", re.IGNORECASE)
 
 MIN_WORDS = 6
 MAX_WORDS = 38
@@ -182,6 +190,32 @@ KIND_TERMS = frozenset(content_terms(_KIND_TEXT))
 def key_terms(terms: Iterable[str]) -> list[str]:
     """The terms that say *which* topic ("fabry" in "what causes Fabry disease?")."""
     return [t for t in topical_terms(terms) if t not in ASPECT_TERMS and t not in KIND_TERMS]
+
+
+# A passage whose `focus` signal reaches this is about a topic the question names (the
+# retriever's NAMED_COVERAGE).
+NAMED_FOCUS = 0.8
+
+
+def topic_key(passage: Passage) -> str | None:
+    """The topic a passage is about when the question names it, else None."""
+    if passage.scores.get("focus", 0.0) < NAMED_FOCUS:
+        return None
+    return passage.focus.casefold()
+
+
+def answer_pool(passages: Sequence[Passage], size: int, *, extra: int = 2) -> list[Passage]:
+    """The passages an answer is written from: the first `size`, and the first passage of each
+    topic the question names that has none among them (at most `extra` more). A second topic
+    often ranks below a run of the first one's sections."""
+    pool = list(passages[:size])
+    present = {topic_key(p) for p in pool}
+    for passage in passages[size:]:
+        key = topic_key(passage)
+        if key is not None and key not in present and len(pool) < size + extra:
+            pool.append(passage)
+            present.add(key)
+    return pool
 
 
 # ------------------------------------------------------------------------------ the contract
@@ -279,7 +313,14 @@ class ExtractiveComposer:
 
     def _candidates(self, query_terms: Sequence[str], passages: Sequence[Passage]):
         topical = set(topical_terms(query_terms))
-        for rank, passage in enumerate(passages[: self.max_passages]):
+        first_of_topic: dict[str, int] = {}
+        for rank, passage in enumerate(passages):
+            key = topic_key(passage)
+            if key is not None:
+                first_of_topic.setdefault(key, rank)
+        for rank, passage in enumerate(passages):
+            if rank >= self.max_passages and rank not in first_of_topic.values():
+                continue  # beyond the first few, only a named topic's best passage
             rank_factor = 1.0 / (1.0 + 0.35 * rank)
             prose_seen = 0
             for sentence in split_sentences(passage.text):
@@ -301,6 +342,8 @@ class ExtractiveComposer:
                 score -= 0.03 * max(0.0, flesch_kincaid_grade(text) - 8.0)
                 if _DEPENDENT_OPENING_RE.match(text):
                     score -= 0.6
+                elif _BACK_REFERENCE_RE.search(text):
+                    score -= 0.4
                 yield _Candidate(text, rank, sentence.position, terms, cov, score)
 
     def compose(
@@ -319,7 +362,21 @@ class ExtractiveComposer:
         per_passage: dict[int, int] = {}
         total_words = 0
         best = candidates[0].score if candidates else 0.0
+        # Two or more named topics: each first gets its best sentence that speaks to the question.
+        topics = [topic_key(p) for p in passages]
+        named = list(dict.fromkeys(k for k in topics if k is not None))
+        reserved: list[_Candidate] = []
+        if len(named) > 1:
+            for key in named[: self.max_sentences]:
+                own = [c for c in candidates if topics[c.passage] == key and c.coverage > 0]
+                if own and not any(_similar(own[0].terms, other.terms) for other in chosen):
+                    chosen.append(own[0])
+                    reserved.append(own[0])
+                    per_passage[own[0].passage] = per_passage.get(own[0].passage, 0) + 1
+                    total_words += len(words(own[0].text))
         for cand in candidates:
+            if cand in chosen:
+                continue
             if len(chosen) >= self.max_sentences:
                 break
             if not chosen and cand.coverage <= 0:
@@ -343,7 +400,10 @@ class ExtractiveComposer:
         while len(chosen) > self.min_sentences and (
             flesch_kincaid_grade(" ".join(c.text for c in chosen)) > TARGET_GRADE
         ):
-            hardest = max(chosen[1:], key=lambda c: flesch_kincaid_grade(c.text))
+            droppable = [c for c in chosen[1:] if c not in reserved]  # keep every topic's own
+            if not droppable:
+                break
+            hardest = max(droppable, key=lambda c: flesch_kincaid_grade(c.text))
             chosen.remove(hardest)
         chosen.sort(key=lambda c: (c.passage, c.position))
         statements = [Statement(text=c.text, sources=(c.passage,)) for c in chosen]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import intents, safety
-from .compose import ExtractiveComposer
+from .compose import ExtractiveComposer, answer_pool
 from .models import Escalation
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def grounded_paragraph(
     if verdict.reason:
         meta["no_content"] = verdict.reason
         return "", [], meta
-    pool = list(passages[:COMPOSE_PASSAGES])
+    pool = answer_pool(passages, COMPOSE_PASSAGES)
     chosen = composer or ExtractiveComposer()
     try:
         composition = chosen.compose(

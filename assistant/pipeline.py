@@ -49,6 +49,7 @@ from assistant.compose import (
     Composer,
     Composition,
     ExtractiveComposer,
+    answer_pool,
     content_terms,
     coverage,
     key_terms,
@@ -601,7 +602,7 @@ def _content_answer(
 
     query = _repair_spelling(query, passages[:RELEVANCE_PASSAGES])
     started = time.perf_counter()
-    pool = list(passages[:COMPOSE_PASSAGES])
+    pool = answer_pool(passages, COMPOSE_PASSAGES)
     composition, compose_meta = _compose(
         composer,
         text=redacted,

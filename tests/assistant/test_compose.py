@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from answer_fakes import FakeRetriever, corpus_passages, passage
 
-from assistant.compose import ExtractiveComposer, content_terms, coverage, stem
+from assistant.compose import ExtractiveComposer, answer_pool, content_terms, coverage, stem
 from assistant.readability import flesch_kincaid_grade, words
 from assistant.safety import sentence_problem
 
@@ -98,3 +100,46 @@ def test_word_matching_ignores_endings_and_function_words():
     assert stem("treatments") == stem("treatment")
     assert content_terms("What are the treatments for my asthma?") == ["treatment", "asthma"]
     assert coverage(["asthma", "treatment"], ["asthma"]) == pytest.approx(0.5)
+
+
+def named(section_id: str):
+    """A passage about a topic the question names (so judged by the retriever's focus signal)."""
+    return replace(passage(section_id), scores={"focus": 1.0})
+
+
+TOOTH_ABSCESS = [f"ADAM_0003967_Sec{n}" for n in (7, 6, 3, 8, 2, 4, 9)]
+HEART_ATTACK_CAUSES = "NHLBI_0000058_Sec3"
+TOOTH_AND_HEART = "Can an abscessed tooth cause a heart attack?"
+
+
+def test_a_question_naming_two_topics_gets_a_sentence_about_each():
+    # The heart-attack passage ranks fifth, after four of the tooth abscess.
+    found = [named(s) for s in TOOTH_ABSCESS[:4]] + [named(HEART_ATTACK_CAUSES)]
+    composition = ExtractiveComposer().compose(
+        question=TOOTH_AND_HEART, query=TOOTH_AND_HEART, passages=found
+    )
+    cited = {found[i].focus for s in composition.statements for i in s.sources}
+    assert cited == {"Tooth abscess", "Heart Attack"}
+    heart = [s.text for s in composition.statements if found[s.sources[0]].focus == "Heart Attack"]
+    assert all("heart" in text.lower() for text in heart)
+
+
+def test_the_answer_pool_reaches_down_for_a_named_topic_only():
+    found = [named(s) for s in TOOTH_ABSCESS] + [
+        passage("MPlusHealthTopics_0000034_Sec1"),  # anemia: not named, not pulled up
+        named(HEART_ATTACK_CAUSES),
+    ]
+    pool = answer_pool(found, 5)
+    assert [p.section_id for p in pool] == [*TOOTH_ABSCESS[:5], HEART_ATTACK_CAUSES]
+    assert answer_pool(found[:5], 5) == found[:5]
+
+
+def test_a_sentence_pointing_back_at_its_passage_is_not_quoted():
+    # GHR's celiac overview: "Most people who have one or more of these nonspecific health
+    # problems do not have celiac disease." says nothing without the list before it.
+    celiac = passage("GHR_0000163_Sec1")
+    assert "these nonspecific health problems" in celiac.text
+    question = "Is there a link between celiac disease and anemia?"
+    composition = ExtractiveComposer().compose(question=question, query=question, passages=[celiac])
+    assert composition.statements
+    assert not any("these" in s.text.lower().split() for s in composition.statements)

@@ -115,3 +115,18 @@ def test_emergency_never_reaches_the_index(retriever):
         retriever=retriever,
     )
     assert (answer.kind, answer.level, answer.citations) == ("safety", "emergency", [])
+
+
+@pytest.mark.parametrize(
+    ("question", "topics"),
+    [
+        ("Does obesity make asthma worse?", {"Asthma", "Obesity"}),
+        ("Can obesity cause high blood pressure?", {"High Blood Pressure", "Obesity"}),
+    ],
+)
+def test_a_question_about_two_topics_is_answered_about_both(retriever, question, topics):
+    # The index has no passage linking the two. The second topic ranks below several sections
+    # of the first; the answer still says what it has on each, cited.
+    answer = answer_question(text=question, patient=PATIENT, retriever=retriever)
+    assert answer.kind == "answer"
+    assert {c.focus for c in answer.citations} == topics
