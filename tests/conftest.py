@@ -20,6 +20,15 @@ EVAL_DIR = DATA_DIR.parent / "eval"
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _index_outside_the_checkout(tmp_path_factory):
+    """The suite's own knowledge index, in a temporary folder. Approving content in a test
+    re-indexes it on commit; without this it would land in var/index, the index `make run`
+    serves, and the demo would find test sections in it. Tests needing another index still
+    point the setting elsewhere."""
+    settings.KNOWLEDGE_INDEX_DIR = tmp_path_factory.mktemp("knowledge-index")
+
+
 def make_user(username: str, role: str, *, password: str = "pw-Portal-2026!", **extra):
     from django.contrib.auth import get_user_model
 
