@@ -90,7 +90,7 @@ test-services: install data services-up
 # Browser tests run in a pytest call of their own (Playwright's event loop and pytest-asyncio
 # don't share a process well).
 test-e2e: install data browser
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PYTEST) tests/e2e -q
+	DJANGO_ALLOW_ASYNC_UNSAFE=true TEST_SQLITE_FILE=$(abspath var/test-e2e.sqlite3) $(PYTEST) tests/e2e -q
 
 test: data lint test-fast test-services test-e2e
 

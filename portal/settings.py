@@ -85,6 +85,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+    if env.str("TEST_SQLITE_FILE", default=""):
+        # The browser tests serve the site from threads: a test database in a file, locked and
+        # waited for as `make run`'s is. SQLite's shared in-memory test database fails a write at
+        # once ("table is locked") while another thread reads the same table.
+        DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_SQLITE_FILE")}
 else:
     # Never migrate into the shared `test` database: pytest gets a database of its own.
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="portal_test")}
