@@ -115,7 +115,8 @@ TARGET_GRADE = 9.0  # Flesch-Kincaid grade the composed answer should not exceed
 
 
 def stem(word: str) -> str:
-    """A light suffix-stripping stem, good enough to match "treatments" with "treated"."""
+    """A light suffix-stripping stem, good enough to match "treatments" with "treated", "causes"
+    with "cause" and "obesity" with "obese"."""
     word = word.lower().replace("’", "'")
     if word.endswith("'s"):
         word = word[:-2]
@@ -125,7 +126,14 @@ def stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
                 return word
-            return word[: -len(suffix)] + replacement
+            word = word[: -len(suffix)] + replacement
+            break
+    # A quality and its adjective ("obesity" / "obese", "severity" / "severe"), and a final
+    # silent "e" that "-es" / "-ed" took away from the other forms ("cause" / "causes").
+    if word.endswith("ity") and len(word) >= 7:
+        word = word[:-3]
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
     return word
 
 

@@ -98,6 +98,8 @@ def test_nothing_is_composed_when_no_sentence_is_about_the_question(retriever):
 
 def test_word_matching_ignores_endings_and_function_words():
     assert stem("treatments") == stem("treatment")
+    assert stem("causes") == stem("cause") == stem("caused")
+    assert stem("obesity") == stem("obese") and stem("severity") == stem("severe")
     assert content_terms("What are the treatments for my asthma?") == ["treatment", "asthma"]
     assert coverage(["asthma", "treatment"], ["asthma"]) == pytest.approx(0.5)
 
