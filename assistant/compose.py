@@ -31,7 +31,7 @@ from typing import Protocol
 
 from assistant.readability import flesch_kincaid_grade, split_sentences, words
 from assistant.safety import sentence_problem
-from knowledge.retrieval import Passage
+from knowledge.retrieval import NAMED_COVERAGE, Passage
 
 # Function words and question words: they say nothing about the topic.
 _STOPWORDS_TEXT = """
@@ -200,14 +200,10 @@ def key_terms(terms: Iterable[str]) -> list[str]:
     return [t for t in topical_terms(terms) if t not in ASPECT_TERMS and t not in KIND_TERMS]
 
 
-# A passage whose `focus` signal reaches this is about a topic the question names (the
-# retriever's NAMED_COVERAGE).
-NAMED_FOCUS = 0.8
-
-
 def topic_key(passage: Passage) -> str | None:
-    """The topic a passage is about when the question names it, else None."""
-    if passage.scores.get("focus", 0.0) < NAMED_FOCUS:
+    """The topic a passage is about when the question names it (its `focus` signal reaches the
+    retriever's own threshold for a named topic), else None."""
+    if passage.scores.get("focus", 0.0) < NAMED_COVERAGE:
         return None
     return passage.focus.casefold()
 
@@ -319,15 +315,16 @@ class ExtractiveComposer:
         self.max_words = max_words
         self.max_per_passage = max_per_passage
 
-    def _candidates(self, query_terms: Sequence[str], passages: Sequence[Passage]):
+    def _candidates(
+        self,
+        query_terms: Sequence[str],
+        passages: Sequence[Passage],
+        topics: Sequence[str | None],
+    ):
         topical = set(topical_terms(query_terms))
-        first_of_topic: dict[str, int] = {}
+        first_of_topic = {topics.index(key) for key in set(topics) if key is not None}
         for rank, passage in enumerate(passages):
-            key = topic_key(passage)
-            if key is not None:
-                first_of_topic.setdefault(key, rank)
-        for rank, passage in enumerate(passages):
-            if rank >= self.max_passages and rank not in first_of_topic.values():
+            if rank >= self.max_passages and rank not in first_of_topic:
                 continue  # beyond the first few, only a named topic's best passage
             rank_factor = 1.0 / (1.0 + 0.35 * rank)
             prose_seen = 0
@@ -363,15 +360,15 @@ class ExtractiveComposer:
         conditions: Sequence[str] = (),
     ) -> Composition:
         query_terms = content_terms(query or question)
+        topics = [topic_key(p) for p in passages]
         candidates = sorted(
-            self._candidates(query_terms, passages), key=lambda c: c.score, reverse=True
+            self._candidates(query_terms, passages, topics), key=lambda c: c.score, reverse=True
         )
         chosen: list[_Candidate] = []
         per_passage: dict[int, int] = {}
         total_words = 0
         best = candidates[0].score if candidates else 0.0
         # Two or more named topics: each first gets its best sentence that speaks to the question.
-        topics = [topic_key(p) for p in passages]
         named = list(dict.fromkeys(k for k in topics if k is not None))
         reserved: list[_Candidate] = []
         if len(named) > 1:

@@ -365,11 +365,9 @@ _SAME_GROUP: dict[str, frozenset[str]] = {word: group for group in _SAME_MEANING
 def with_equivalents(terms: Iterable[str]) -> set[str]:
     """Message words for matching topic names, with the words that mean the same in a name
     (`_SAME_MEANING`)."""
-    terms = set(terms)
     out = set(terms)
-    for group in _SAME_MEANING:
-        if terms & group:
-            out |= group
+    for term in list(out):
+        out |= _SAME_GROUP.get(term, frozenset())
     return out
 
 

@@ -14,8 +14,10 @@ import time
 from importlib import import_module
 from typing import Any
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.db import DatabaseError
 from django.utils.crypto import constant_time_compare
 
 log = logging.getLogger(__name__)
@@ -68,9 +70,6 @@ class SessionBoundConsumerMixin:
         if guarded:
             if self._session_ended:
                 return
-            from channels.db import database_sync_to_async
-            from django.db import DatabaseError
-
             # Frames keep the session alive, but one write a minute is enough for that.
             touch = kind == "websocket.receive" and time.monotonic() - self._touched_at > 60
             try:
