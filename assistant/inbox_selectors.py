@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -76,10 +76,39 @@ def overdue_q(now: datetime) -> Q:
     )
 
 
+def _last_message_id(role: str) -> Subquery:
+    return Subquery(
+        Message.objects.filter(conversation=OuterRef("conversation"), role=role)
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+
+
 def _escalations() -> QuerySet[Escalation]:
     return Escalation.objects.select_related(
         "conversation__patient", "claimed_by", "resolved_by", "trigger_message"
+    ).annotate(
+        last_nurse_message_id=_last_message_id(Message.Role.NURSE),
+        last_patient_message_id=_last_message_id(Message.Role.PATIENT),
     )
+
+
+def patient_wrote_since_reply(esc: Escalation) -> bool:
+    """The patient wrote again after a nurse's last reply in an unresolved thread: the queue
+    shows it, as the target column says "answered" and nothing else would tell."""
+    if esc.status == Escalation.Status.RESOLVED:
+        return False
+    nurse = getattr(esc, "last_nurse_message_id", None)
+    patient = getattr(esc, "last_patient_message_id", None)
+    if not hasattr(esc, "last_nurse_message_id"):  # not loaded through _escalations()
+        nurse = (
+            Message.objects.filter(conversation_id=esc.conversation_id, role=Message.Role.NURSE)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        patient = last_patient_message_id(conversation_id=esc.conversation_id)
+    return nurse is not None and patient is not None and patient > nurse
 
 
 def escalations_open_for_queue(*, user) -> list[Escalation]:
@@ -168,6 +197,15 @@ def patient_questions_since_open(*, escalation: Escalation, limit: int = 3) -> l
     return list(reversed(rows))
 
 
+def last_patient_message_id(*, conversation_id: int) -> int | None:
+    return (
+        Message.objects.filter(conversation_id=conversation_id, role=Message.Role.PATIENT)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def last_patient_message(*, conversation: Conversation) -> Message | None:
     return (
         Message.objects.filter(conversation=conversation, role=Message.Role.PATIENT)
@@ -250,6 +288,7 @@ def escalation_to_inbox_dict(esc: Escalation, *, now: datetime | None = None) ->
         "first_response_at": (esc.first_response_at.isoformat() if esc.first_response_at else None),
         "alert_count": esc.alert_count,
         "reopened_count": esc.reopened_count,
+        "patient_wrote": patient_wrote_since_reply(esc),
     }
 
 

@@ -40,6 +40,10 @@ REPLY_MAX_CHARS = 4000
 # How often an overdue escalation is re-alerted, per level, unless settings say otherwise.
 DEFAULT_REALERT_MINUTES = {"emergency": 5, "urgent": 30, "routine": 240}
 EMAIL_MAX_ATTEMPTS = 5
+# What the care team (or the hand-off) last said when a patient's next message is a reply to it.
+HANDOFF_EXCHANGE_KINDS = frozenset(
+    {Message.Kind.NURSE_REPLY, Message.Kind.HANDOFF, Message.Kind.SAFETY}
+)
 
 
 class InboxConflict(Exception):
@@ -290,15 +294,28 @@ def escalation_resolve(
 def escalation_reopen_if_resolved(
     *, conversation: Conversation, message: Message
 ) -> Escalation | None:
-    """A new patient message in a thread whose escalation was resolved reopens it.
+    """A patient's reply to the care team in a thread whose escalation was resolved reopens it.
 
-    Called by the chat service for every saved patient message. Does nothing when the
-    conversation never escalated, already has an unresolved escalation, or `message` is not
-    from the patient. The reopened escalation keeps its level (the thread was about that worry;
-    a new worrying message raises it through escalation_open), goes back to the queue unclaimed
-    with a fresh target, and nurses and patient are told.
+    Called by the chat service for every saved patient message that says more than a courtesy
+    ("thank you" to the nurse's answer reopens nothing). Only a message that continues the
+    hand-off reopens: the last thing said to the patient before it was the nurse's reply or the
+    hand-off notice. A later, new question ("what is a colonoscopy?") is the assistant's to answer
+    and would only bring back a closed worry; a worrying one opens a new escalation through the
+    gate. Does nothing when the conversation never escalated, already has an unresolved
+    escalation, or `message` is not from the patient. The reopened escalation keeps its level
+    (the thread was about that worry; a new worrying message raises it through escalation_open),
+    goes back to the queue unclaimed with a fresh target, and nurses and patient are told.
     """
     if message.role != Message.Role.PATIENT:
+        return None
+    said_before = (
+        Message.objects.filter(conversation=conversation, pk__lt=message.pk)
+        .exclude(role=Message.Role.PATIENT)
+        .order_by("-pk")
+        .values_list("kind", flat=True)
+        .first()
+    )
+    if said_before not in HANDOFF_EXCHANGE_KINDS:
         return None
     if (
         Escalation.objects.filter(conversation=conversation)

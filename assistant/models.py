@@ -46,6 +46,7 @@ class Message(models.Model):
         SAFETY = "safety", "Emergency safety instructions"
         HANDOFF = "handoff", "Sent to the care team"
         NURSE_REPLY = "nurse_reply", "Reply from a nurse"
+        COURTESY = "courtesy", "Reply to a thank-you or greeting"
         ERROR = "error", "Could not answer"
 
     class AnswerState(models.TextChoices):

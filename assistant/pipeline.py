@@ -10,20 +10,24 @@ back. The steps, in an order nothing in the message can change:
    messages, and the level they return is the gate's: no wording ("ignore your rules", "this is
    not an emergency") can lower it, because the gate has already decided before anything reads
    the message for meaning.
-2. **Questions about the patient's own record** ("what medicines am I on?", "what are my next
+2. **Courtesies** ("thank you", "hi", "ok", "bye", and nothing more) get a short reply
+   (`assistant.courtesy`), not a search that could only fail. In a conversation a nurse is
+   handling (`care_team_active`), that reply and any abstention say that the nurse sees it,
+   instead of offering a nurse.
+3. **Questions about the patient's own record** ("what medicines am I on?", "what are my next
    steps?", "what screenings am I due for?") are answered from the record, with related
    approved education content cited (`assistant.record_answers`).
-3. **Everything else: approved content, personalised.** "My diagnosis" / "my condition" is
+4. **Everything else: approved content, personalised.** "My diagnosis" / "my condition" is
    rewritten with the patient's condition names, and the names steer the ranking (`topics=`).
-4. **Abstain** when nothing approved answers well (`judge_relevance`): the retriever's best
+5. **Abstain** when nothing approved answers well (`judge_relevance`): the retriever's best
    semantic similarity is below the calibrated `MIN_SIMILARITY`, or no topic word of the question
    occurs in the top passages (with a lexical-only retriever: too little of the question's words,
    `MIN_QUESTION_COVERAGE` / `MIN_KEY_COVERAGE`), or no sentence of them speaks to it. The
    answer says so plainly and offers a nurse; `meta["best_score"]` lets the caller record a
    knowledge gap.
-5. **Composition**: extractive by default (`assistant.compose`); an LLM composer when given, whose
+6. **Composition**: extractive by default (`assistant.compose`); an LLM composer when given, whose
    every sentence is checked against the passages it cites (`assistant.llm`).
-6. **Final safety check** on the outgoing text (`assistant.safety`): dosing instructions and
+7. **Final safety check** on the outgoing text (`assistant.safety`): dosing instructions and
    statements diagnosing the patient are removed; if nothing useful remains, abstain.
 
 Automated-assistant disclosure: the chat page always shows a banner. The text adds one short line
@@ -43,7 +47,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant import escalation, intents, record_answers, safety
+from assistant import courtesy, escalation, intents, record_answers, safety
 from assistant.compose import (
     ASPECT_TERMS,
     Composer,
@@ -99,6 +103,11 @@ ABSTAIN_TEXT = (
     "I don't have approved information that answers this well, and I'd rather not guess. "
     "I can send your question to a nurse on your care team, who will reply here."
 )
+# The same, in a conversation a nurse is already handling (see `answer_question`).
+ABSTAIN_WITH_NURSE_TEXT = (
+    "I don't have approved information that answers this well, and I'd rather not guess. "
+    "The nurse handling your conversation sees this question and will reply here."
+)
 
 
 @dataclass(frozen=True)
@@ -149,7 +158,7 @@ class Citation:
 
 @dataclass
 class Answer:
-    kind: str  # "answer" | "record" | "abstain" | "safety" | "handoff"
+    kind: str  # "answer" | "record" | "abstain" | "safety" | "handoff" | "courtesy"
     text: str
     citations: list[Citation]
     decision: Any  # assistant.escalation.Decision
@@ -336,6 +345,24 @@ def _abstain(
             "topics": list(topics),
             "offer_nurse": True,
         },
+    )
+
+
+def _courtesy_answer(
+    kind: courtesy.Courtesy, *, decision: Any, first: bool, care_team_active: bool
+) -> Answer:
+    """A short reply to "thank you", "hi", "ok" or "bye": nothing to search, nothing to cite.
+    The first reply of a conversation still says who is talking."""
+    return Answer(
+        kind="courtesy",
+        text=_with_disclosure(
+            courtesy.courtesy_reply(kind, care_team_active=care_team_active), first=first
+        ),
+        citations=[],
+        decision=decision,
+        escalate=False,
+        level="routine",
+        meta={"courtesy": kind.value},
     )
 
 
@@ -678,6 +705,7 @@ def answer_question(
     history: Sequence[Any] = (),
     composer: Composer | None = None,
     reply_target_minutes: Mapping[str, int] | None = None,
+    care_team_active: bool = False,
 ) -> Answer:
     """Answer one patient message (see the module docstring for the steps).
 
@@ -685,6 +713,8 @@ def answer_question(
     "nurse"...). `composer`: an LLM composer (`assistant.llm.LLMComposer`) or None for the
     extractive one. `reply_target_minutes`: the care team's reply targets by level, used in the
     hand-off message (defaults to settings.ESCALATION_TARGET_MINUTES inside Django).
+    `care_team_active`: a nurse is handling this conversation (an unresolved escalation): the
+    replies that would offer a nurse say instead that the nurse sees the conversation.
     """
     started = time.perf_counter()
     decision = escalation.classify(text)
@@ -696,7 +726,12 @@ def answer_question(
     first = _is_first_reply(history)
     timings: dict[str, float] = {}
     understanding = intents.understand(text)
-    if understanding.intent is not intents.Intent.GENERAL:
+    kind_of_courtesy = courtesy.courtesy_of(text)
+    if kind_of_courtesy is not None:
+        answer = _courtesy_answer(
+            kind_of_courtesy, decision=decision, first=first, care_team_active=care_team_active
+        )
+    elif understanding.intent is not intents.Intent.GENERAL:
         reply = _record_answer(
             understanding.intent, text=text, patient=patient, retriever=retriever
         )
@@ -714,6 +749,8 @@ def answer_question(
             first=first,
             timings=timings,
         )
+    if answer.kind == "abstain" and care_team_active:
+        answer.text = _with_disclosure(ABSTAIN_WITH_NURSE_TEXT, first=first, always=True)
     # The gate's verdict stands whatever the later steps produced.
     answer.level = getattr(decision, "level", "routine") or "routine"
     answer.meta.update(timings)

@@ -134,6 +134,17 @@ def patient_messages_since(*, user, since: datetime) -> list[datetime]:
     )
 
 
+def escalation_unresolved(*, conversation: Conversation) -> Escalation | None:
+    """The conversation's unresolved escalation (at most one), if a nurse is handling or about
+    to handle it."""
+    return (
+        Escalation.objects.filter(conversation=conversation)
+        .exclude(status=Escalation.Status.RESOLVED)
+        .only("pk", "level", "status", "conversation_id")
+        .first()
+    )
+
+
 def escalation_current(*, conversation: Conversation) -> Escalation | None:
     """The escalation whose status the patient should see: the unresolved one, else the latest."""
     base = Escalation.objects.select_related("claimed_by", "resolved_by").filter(

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from portal.models import Patient
 
-from . import events, handoff, selectors
+from . import courtesy, events, handoff, inbox_services, selectors
 from .context import patient_context
 from .models import Conversation, Escalation, Feedback, KnowledgeGap, Message
 
@@ -36,6 +36,7 @@ ANSWER_KINDS = {
     "abstain": Message.Kind.ABSTAIN,
     "safety": Message.Kind.SAFETY,
     "handoff": Message.Kind.HANDOFF,
+    "courtesy": Message.Kind.COURTESY,
 }
 
 FAILED_TEXT = (
@@ -100,6 +101,7 @@ def message_receive(
                 conversation=conversation, client_id=client_id
             ), False
         _conversation_touch(conversation=conversation, first_text=text)
+        _tell_care_team(conversation=conversation, message=message)
         group = events.conversation_group(conversation.pk)
         events.send_on_commit(
             group,
@@ -116,6 +118,22 @@ def message_receive(
         )
         transaction.on_commit(functools.partial(answer_enqueue, message.pk))
     return message, True
+
+
+def _tell_care_team(*, conversation: Conversation, message: Message) -> None:
+    """A patient writing in a handed-off thread is seen in the nurse inbox: a reply to the
+    care team in a resolved thread reopens it (a courtesy like "thank you" does not), and the
+    queue row of an unresolved one shows that the patient wrote."""
+    if courtesy.courtesy_of(message.text) is None and inbox_services.escalation_reopen_if_resolved(
+        conversation=conversation, message=message
+    ):
+        return  # reopening announced it
+    unresolved = selectors.escalation_unresolved(conversation=conversation)
+    if unresolved is not None:
+        events.send_on_commit(
+            events.INBOX_GROUP,
+            {"type": "inbox.changed", "escalation_id": unresolved.pk, "level": unresolved.level},
+        )
 
 
 def _conversation_touch(*, conversation: Conversation, first_text: str) -> None:
@@ -216,6 +234,8 @@ def message_answer(*, message_id: int) -> Message | None:
             retriever=_retriever(),
             history=_history_for(message),
             composer=composer_from_settings(),
+            care_team_active=selectors.escalation_unresolved(conversation=message.conversation)
+            is not None,
         )
     except Exception:
         log.exception("the answer pipeline failed for message %s", message_id)

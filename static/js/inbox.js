@@ -136,6 +136,10 @@
     link.href = esc.url;
     who.appendChild(link);
     if (esc.reopened_count) { who.appendChild(document.createTextNode(" ")); who.appendChild(el("span", "badge", "reopened")); }
+    if (esc.patient_wrote) {
+      who.appendChild(document.createTextNode(" "));
+      who.appendChild(el("span", "badge badge-new q-patient-wrote", "patient wrote since reply"));
+    }
     var reason = cell("Reason");
     reason.className = "q-reason";
     reason.appendChild(el("strong", null, esc.rule_title || "Question for a nurse"));

@@ -284,6 +284,7 @@ def test_a_new_patient_message_reopens_a_resolved_escalation(
 
 
 def test_reopen_ignores_nurse_messages_open_escalations_and_old_messages(emergency, plain_nurse):
+    svc.nurse_reply_send(escalation=emergency, nurse=plain_nurse, text="Call 911 now")
     before = _patient_writes(emergency, "sent before the nurse resolved")
     assert (
         svc.escalation_reopen_if_resolved(conversation=emergency.conversation, message=before)
@@ -319,12 +320,96 @@ def test_a_conversation_that_never_escalated_is_not_reopened(patient_user):
 
 
 def test_a_reopened_emergency_can_be_raised_and_joined_by_new_worries(emergency, plain_nurse):
+    svc.nurse_reply_send(escalation=emergency, nurse=plain_nurse, text="Call 911 now")
     svc.escalation_resolve(escalation=emergency, nurse=plain_nurse, disposition="answered")
     svc.escalation_reopen_if_resolved(
         conversation=emergency.conversation, message=_patient_writes(emergency)
     )
     joined = escalate(emergency.conversation, "still crushing chest pain")
     assert joined.pk == emergency.pk  # one unresolved escalation per conversation
+
+
+# --- the patient writes again: through the chat's own service ---------------------------------
+
+
+def _chat(esc, text, client_id):
+    from assistant import services as chat
+
+    message, _ = chat.message_receive(
+        conversation=esc.conversation,
+        user=esc.conversation.patient.user,
+        text=text,
+        client_id=client_id,
+    )
+    return message
+
+
+def _queue_row(nurse, esc) -> dict:
+    from assistant import inbox_selectors as sel
+
+    rows = [sel.escalation_to_inbox_dict(e) for e in sel.escalations_open_for_queue(user=nurse)]
+    return next(r for r in rows if r["id"] == esc.pk)
+
+
+def test_a_patient_answering_the_nurse_after_resolve_reopens_the_thread(emergency, plain_nurse):
+    svc.nurse_reply_send(escalation=emergency, nurse=plain_nurse, text="Did the pain ease?")
+    svc.escalation_resolve(escalation=emergency, nurse=plain_nurse, disposition="answered")
+    _chat(emergency, "No, it came back this evening", "c-back")
+    emergency.refresh_from_db()
+    assert emergency.status == Escalation.Status.OPEN and emergency.reopened_count == 1
+
+
+def test_a_thank_you_to_the_nurse_does_not_reopen_the_thread(emergency, plain_nurse):
+    svc.nurse_reply_send(escalation=emergency, nurse=plain_nurse, text="Glad you are better.")
+    svc.escalation_resolve(escalation=emergency, nurse=plain_nurse, disposition="answered")
+    message = _chat(emergency, "Thank you so much, nurse!", "c-thanks")
+    emergency.refresh_from_db()
+    assert emergency.status == Escalation.Status.RESOLVED
+    assert Message.objects.filter(pk=message.pk).exists()  # kept in the thread all the same
+
+
+def test_a_new_question_after_the_assistant_answered_does_not_reopen(emergency, plain_nurse):
+    svc.nurse_reply_send(escalation=emergency, nurse=plain_nurse, text="Glad you are better.")
+    svc.escalation_resolve(escalation=emergency, nurse=plain_nurse, disposition="answered")
+    Message.objects.create(
+        conversation=emergency.conversation, role="assistant", kind="answer", text="Statins..."
+    )
+    _chat(emergency, "What is a colonoscopy?", "c-new")
+    emergency.refresh_from_db()
+    assert emergency.status == Escalation.Status.RESOLVED
+
+
+def test_the_queue_shows_the_patient_wrote_since_the_nurse_replied(
+    emergency, plain_nurse, django_capture_on_commit_callbacks, listen
+):
+    assert _queue_row(plain_nurse, emergency)["patient_wrote"] is False  # nobody replied yet
+    svc.nurse_reply_send(escalation=emergency, nurse=plain_nurse, text="Are you still in pain?")
+    row = _queue_row(plain_nurse, emergency)
+    assert (row["sla_text"], row["patient_wrote"]) == ("answered", False)
+    inbox_events = listen("inbox")
+    with django_capture_on_commit_callbacks(execute=True):
+        _chat(emergency, "A little. Should I take another aspirin", "c-more")
+    assert {"type": "inbox.changed", "escalation_id": emergency.pk, "level": "emergency"} in (
+        inbox_events()
+    )
+    assert _queue_row(plain_nurse, emergency)["patient_wrote"] is True
+    svc.nurse_reply_send(escalation=emergency, nurse=plain_nurse, text="No, I will call you.")
+    assert _queue_row(plain_nurse, emergency)["patient_wrote"] is False
+
+
+def test_a_thank_you_in_a_thread_a_nurse_holds_is_told_the_nurse_sees_it(
+    emergency, plain_nurse, small_retriever_inbox
+):
+    from assistant import services as chat
+
+    svc.escalation_claim(escalation=emergency, nurse=plain_nurse)
+    message = _chat(emergency, "Thank you, I will wait for the nurse.", "c-wait")
+    reply = chat.message_answer(message_id=message.pk)
+    assert reply.kind == Message.Kind.COURTESY
+    assert "nurse handling your conversation sees your messages" in reply.text
+    assert "don't have approved information" not in reply.text
+    emergency.refresh_from_db()
+    assert emergency.status == Escalation.Status.CLAIMED  # the hand-off goes on untouched
 
 
 # --- canned replies ----------------------------------------------------------------------------
