@@ -24,8 +24,9 @@ an answer can always cite exactly what it used.
    In "can X cause Y?" the sections about Y are asked for its causes, those about X for its
    effects; a subtype that only borrows its parent's name ("Noonan syndrome 6") gets less focus;
 3. the final order (`fuse`, then `query_topics.diversify`): each section drawn toward its
-   article's best score, a section giving way once to a better one of its article under the
-   same title, and every topic the message names getting places in the top ranks.
+   article's best score; sections of one article under the same title (one answer in parts)
+   in reading order, the parts after the first giving way to the article's other answers;
+   and every topic the message names getting places in the top ranks.
 Each result carries these signals in `Passage.scores` for a "why this answer" display.
 """
 
@@ -376,6 +377,12 @@ def name_terms(text: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
 
 
+def section_number(section_id: str) -> int:
+    """The place of a section in its article: "GHR_0000804_Sec2" -> 2 (0 when unnumbered)."""
+    tail = section_id.rsplit("_Sec", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
 def article_of(section_id: str) -> str:
     """The article (document) a section id belongs to: "GHR_0000804_Sec2" -> "GHR_0000804"."""
     return section_id.rsplit("_Sec", 1)[0]
@@ -671,10 +678,17 @@ _VAGUE_RE = re.compile(
 
 def fuse(candidates: Iterable[Candidate], weights: FusionWeights) -> list[tuple[Candidate, float]]:
     """Final ranking: each section's own score, drawn toward the best score of its article
-    (sections of the article that best matches the message belong together), less a penalty
-    when a better section of the same article has the same question: NIHSeniorHealth and
-    NIDDK split one answer over many sections titled alike ("What is (are) Diabetes?" six
-    times); the best of them answers, the others would push the article's other answers out."""
+    (sections of the article that best matches the message belong together).
+
+    NIHSeniorHealth, NIDDK and NHLBI split one answer over several sections titled alike
+    ("What is (are) Diabetes?" six times). Such sections are parts of one answer:
+    - they are ranked in reading order: the group's best score goes to its first part, which
+      opens the answer (what the condition is), the next best to the second part, and so on.
+      A later part matches a message best when it shares its details (a subtype, a number),
+      but the patient is served by the beginning, and the composer then quotes the answer
+      from its start instead of from the middle;
+    - every part after the first loses `weights.repeat`: the parts of one answer would
+      otherwise push the article's other answers (causes, treatment) out of the top ranks."""
     own = [(c, c.score(weights)) for c in candidates]
     best: dict[str, float] = {}
     for c, score in own:
@@ -683,14 +697,38 @@ def fuse(candidates: Iterable[Candidate], weights: FusionWeights) -> list[tuple[
     share = weights.article
     scored = [(c, (1 - share) * score + share * best[article_of(c.section_id)]) for c, score in own]
     scored.sort(key=lambda item: (-item[1], item[0].section_id))
+    scored = _in_reading_order(scored)
     seen: Counter[tuple[str, str]] = Counter()
     penalised = []
     for c, score in scored:
-        key = (article_of(c.section_id), c.meta.question.casefold() if c.meta else c.section_id)
+        key = _answer_key(c)
         penalised.append((c, score - weights.repeat if seen[key] else score))
         seen[key] += 1
     penalised.sort(key=lambda item: (-item[1], item[0].section_id))
     return penalised
+
+
+def _answer_key(c: Candidate) -> tuple[str, str]:
+    """Sections with the same key are parts of one answer: same article, same question."""
+    return article_of(c.section_id), c.meta.question.casefold() if c.meta else c.section_id
+
+
+def _in_reading_order(
+    scored: Sequence[tuple[Candidate, float]],
+) -> list[tuple[Candidate, float]]:
+    """`scored` (best first) with the parts of each answer (see `_answer_key`) moved so that
+    the places they hold, best first, go to the parts in section order."""
+    places: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, (c, _) in enumerate(scored):
+        places[_answer_key(c)].append(i)
+    out = list(scored)
+    for held in places.values():
+        if len(held) < 2:
+            continue
+        in_order = sorted(held, key=lambda i: section_number(scored[i][0].section_id))
+        for place, part in zip(held, in_order, strict=True):
+            out[place] = (scored[part][0], scored[place][1])
+    return out
 
 
 # An open question about a topic ("what is X", "X?") is served, after X's overview, by any of

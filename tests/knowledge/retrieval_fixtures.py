@@ -36,6 +36,7 @@ ARTICLES = (
     "ADAM_0003800",  # swallowing difficulty
     "ADAM_0002437",  # low blood sugar - newborns (also called: neonatal hypoglycemia)
     "NIDDK_0000042",  # hypoglycemia (in adults with and without diabetes)
+    "NIHSeniorHealth_0000033",  # heart attack, its answers split over sections titled alike
 )
 FILLER = 220
 

@@ -65,6 +65,23 @@ def test_the_everyday_word_names_a_topic_known_by_its_medical_adjective(search_i
     assert top[1].focus == "Low blood sugar - newborns"
 
 
+def test_an_answer_in_parts_is_found_from_its_beginning(search_index):
+    # NIHSeniorHealth answers "What is (are) Heart Attack ?" in five sections: Sec1 explains
+    # what a heart attack is; Sec9, Sec19 (angina), Sec22 (having another one) and Sec26 (a
+    # link) continue it. Whichever part matches best, the first part comes first.
+    def parts(question: str, title: str) -> list[str]:
+        return [
+            p.section_id
+            for p in search_index.search(question, k=30)
+            if p.section_id.startswith("NIHSeniorHealth_0000033_") and p.question == title
+        ]
+
+    what = parts("What is a heart attack?", "What is (are) Heart Attack ?")
+    assert what[0] == "NIHSeniorHealth_0000033_Sec1" and len(what) >= 2
+    causes = parts("What causes a heart attack?", "What causes Heart Attack ?")
+    assert causes == ["NIHSeniorHealth_0000033_Sec3", "NIHSeniorHealth_0000033_Sec10"]
+
+
 def test_a_subtype_does_not_outrank_the_topic_it_borrows_a_name_from(search_index):
     top = search_index.search("What is Noonan syndrome?", k=3)
     assert [p.focus for p in top[:2]] == ["Noonan syndrome", "Noonan syndrome"]

@@ -246,3 +246,22 @@ def test_alike_titled_sections_of_one_article_give_way_to_its_other_answers():
     # Without the penalty, similarity alone decides.
     order = [c.section_id for c, _ in fuse(candidates, FusionWeights(repeat=0.0))]
     assert order[1] == "NIH_0000015_Sec10"
+
+
+def test_alike_titled_sections_of_one_article_come_in_reading_order():
+    # The later part matches best, but the answer begins in Sec1: Sec1 takes the best place.
+    candidates = [
+        _candidate("NIH_0000015_Sec1", "What is (are) Diabetes ?", 0.84),
+        _candidate("NIH_0000015_Sec10", "What is (are) Diabetes ?", 0.90),
+        _candidate("NIH_0000015_Sec16", "What causes Diabetes ?", 0.80),
+        _candidate("NIH_0000015_Sec2", "What is (are) Diabetes ?", 0.70),
+    ]
+    ranked = fuse(candidates, FusionWeights())
+    order = [c.section_id for c, _ in ranked]
+    assert order == [
+        "NIH_0000015_Sec1",
+        "NIH_0000015_Sec16",
+        "NIH_0000015_Sec2",
+        "NIH_0000015_Sec10",
+    ]
+    assert ranked[0][1] > ranked[1][1]  # Sec1 holds the best part's score
