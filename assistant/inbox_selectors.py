@@ -98,17 +98,21 @@ def patient_wrote_since_reply(esc: Escalation) -> bool:
     shows it, as the target column says "answered" and nothing else would tell."""
     if esc.status == Escalation.Status.RESOLVED:
         return False
-    nurse = getattr(esc, "last_nurse_message_id", None)
-    patient = getattr(esc, "last_patient_message_id", None)
-    if not hasattr(esc, "last_nurse_message_id"):  # not loaded through _escalations()
-        nurse = (
-            Message.objects.filter(conversation_id=esc.conversation_id, role=Message.Role.NURSE)
-            .order_by("-pk")
-            .values_list("pk", flat=True)
-            .first()
-        )
-        patient = last_patient_message_id(conversation_id=esc.conversation_id)
+    if hasattr(esc, "last_nurse_message_id"):  # loaded through _escalations()
+        nurse, patient = esc.last_nurse_message_id, esc.last_patient_message_id
+    else:
+        nurse = _last_id(esc.conversation_id, Message.Role.NURSE)
+        patient = _last_id(esc.conversation_id, Message.Role.PATIENT)
     return nurse is not None and patient is not None and patient > nurse
+
+
+def _last_id(conversation_id: int, role: str) -> int | None:
+    return (
+        Message.objects.filter(conversation_id=conversation_id, role=role)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def escalations_open_for_queue(*, user) -> list[Escalation]:
@@ -195,15 +199,6 @@ def patient_questions_since_open(*, escalation: Escalation, limit: int = 3) -> l
             ).order_by("-pk")[:1]
         )
     return list(reversed(rows))
-
-
-def last_patient_message_id(*, conversation_id: int) -> int | None:
-    return (
-        Message.objects.filter(conversation_id=conversation_id, role=Message.Role.PATIENT)
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
 
 
 def last_patient_message(*, conversation: Conversation) -> Message | None:
