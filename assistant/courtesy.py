@@ -98,28 +98,27 @@ def courtesy_of(text: str) -> Courtesy | None:
     return found[0]
 
 
-def courtesy_reply(kind: Courtesy, *, care_team_active: bool) -> str:
+def courtesy_reply(kind: Courtesy, *, care_team_active: bool, disclosure: str = "") -> str:
     """The reply to a courtesy. When a nurse is handling the conversation, the patient is told
     that the nurse sees the conversation, so a "thanks, I'll wait" is not met with an offer of
-    what is already under way."""
+    what is already under way. `disclosure` (who is answering) goes after the opening words:
+    "Hello. I'm the portal's automated assistant. ..." reads as a person would say it."""
     waiting = (
         "The nurse handling your conversation sees your messages here and will reply. "
         "If you feel worse or think it is an emergency, call 911."
     )
-    if kind is Courtesy.THANKS:
-        return "You're welcome. " + (
-            waiting if care_team_active else "If you have another question, just ask."
-        )
-    if kind is Courtesy.GOODBYE:
-        return "Take care. " + (
-            waiting if care_team_active else "You can come back to this conversation at any time."
-        )
-    if kind is Courtesy.GREETING:
-        return "Hello. " + (
-            waiting
-            if care_team_active
-            else "I can explain your conditions, medicines, next steps and preventive care from "
+    openings = {
+        Courtesy.THANKS: ("You're welcome.", "If you have another question, just ask."),
+        Courtesy.GOODBYE: ("Take care.", "You can come back to this conversation at any time."),
+        Courtesy.GREETING: (
+            "Hello.",
+            "I can explain your conditions, medicines, next steps and preventive care from "
             "approved patient-education content, or send your question to a nurse. "
-            "What would you like to know?"
-        )
-    return waiting if care_team_active else "If you have another question, just ask."
+            "What would you like to know?",
+        ),
+        Courtesy.ACKNOWLEDGEMENT: ("", "If you have another question, just ask."),
+    }
+    opening, body = openings[kind]
+    return " ".join(
+        part for part in (opening, disclosure, waiting if care_team_active else body) if part
+    )

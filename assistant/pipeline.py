@@ -355,8 +355,8 @@ def _courtesy_answer(
     The first reply of a conversation still says who is talking."""
     return Answer(
         kind="courtesy",
-        text=_with_disclosure(
-            courtesy.courtesy_reply(kind, care_team_active=care_team_active), first=first
+        text=courtesy.courtesy_reply(
+            kind, care_team_active=care_team_active, disclosure=AUTOMATED_LINE if first else ""
         ),
         citations=[],
         decision=decision,

@@ -64,7 +64,7 @@ def test_a_thank_you_gets_a_courtesy_reply_and_no_search():
 def test_a_greeting_first_says_who_is_answering():
     answer = answer_question(text="hi", patient=PATIENT, retriever=FakeRetriever([]))
     assert answer.kind == "courtesy"
-    assert answer.text.startswith(AUTOMATED_LINE)
+    assert answer.text.startswith(f"Hello. {AUTOMATED_LINE} I can explain")
     assert "send your question to a nurse" in answer.text
 
 
