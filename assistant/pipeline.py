@@ -330,10 +330,12 @@ def _abstain(
     best_score: float | None,
     topics: Sequence[str],
     meta: dict[str, Any],
+    care_team_active: bool,
 ) -> Answer:
+    text = ABSTAIN_WITH_NURSE_TEXT if care_team_active else ABSTAIN_TEXT
     return Answer(
         kind="abstain",
-        text=_with_disclosure(ABSTAIN_TEXT, first=first, always=True),
+        text=_with_disclosure(text, first=first, always=True),
         citations=[],
         decision=decision,
         escalate=False,
@@ -596,6 +598,7 @@ def _content_answer(
     decision: Any,
     first: bool,
     timings: dict[str, float],
+    care_team_active: bool,
 ) -> Answer:
     # Identifiers say nothing about the topic and must not travel further (search logs, model).
     redacted = redact_identifiers(text, patient.private_terms)
@@ -625,6 +628,7 @@ def _content_answer(
             best_score=best_score,
             topics=topics,
             meta=meta,
+            care_team_active=care_team_active,
         )
 
     query = _repair_spelling(query, passages[:RELEVANCE_PASSAGES])
@@ -655,6 +659,7 @@ def _content_answer(
             best_score=best_score,
             topics=topics,
             meta=meta,
+            care_team_active=care_team_active,
         )
 
     # Number the passages in order of first use.
@@ -748,9 +753,8 @@ def answer_question(
             decision=decision,
             first=first,
             timings=timings,
+            care_team_active=care_team_active,
         )
-    if answer.kind == "abstain" and care_team_active:
-        answer.text = _with_disclosure(ABSTAIN_WITH_NURSE_TEXT, first=first, always=True)
     # The gate's verdict stands whatever the later steps produced.
     answer.level = getattr(decision, "level", "routine") or "routine"
     answer.meta.update(timings)

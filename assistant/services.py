@@ -124,16 +124,14 @@ def _tell_care_team(*, conversation: Conversation, message: Message) -> None:
     """A patient writing in a handed-off thread is seen in the nurse inbox: a reply to the
     care team in a resolved thread reopens it (a courtesy like "thank you" does not), and the
     queue row of an unresolved one shows that the patient wrote."""
-    if courtesy.courtesy_of(message.text) is None and inbox_services.escalation_reopen_if_resolved(
-        conversation=conversation, message=message
-    ):
-        return  # reopening announced it
     unresolved = selectors.escalation_unresolved(conversation=conversation)
     if unresolved is not None:
         events.send_on_commit(
             events.INBOX_GROUP,
             {"type": "inbox.changed", "escalation_id": unresolved.pk, "level": unresolved.level},
         )
+    elif courtesy.courtesy_of(message.text) is None:
+        inbox_services.escalation_reopen_if_resolved(conversation=conversation, message=message)
 
 
 def _conversation_touch(*, conversation: Conversation, first_text: str) -> None:
