@@ -23,7 +23,8 @@ import shutil
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -271,6 +272,28 @@ def shared_embedder(cache_dir: Path, *, quantized: bool = True) -> Embedder:
         return _embedders[key]
 
 
+@dataclass(frozen=True)
+class _EmbeddedBatch:
+    """Sections cut into passages and embedded, ready to store."""
+
+    docs: list[IndexDoc]
+    passages: list[PassageRow]
+    passage_counts: dict[str, int]
+    passage_vectors: np.ndarray
+    question_vectors: np.ndarray
+
+
+def _batches(docs: Iterable[IndexDoc], size: int) -> Iterator[list[IndexDoc]]:
+    batch: list[IndexDoc] = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 class KnowledgeIndex:
     """Vector (Chroma) + lexical (FTS5) index of approved sections."""
 
@@ -365,25 +388,27 @@ class KnowledgeIndex:
         progress: Callable[[int], None] | None = None,
     ) -> IndexStats:
         """Index these section versions, replacing whatever the index held for those sections
-        (an older version's passages never linger). Give it approved content only."""
+        (an older version's passages never linger). Give it approved content only.
+
+        Batches go through two stages: one is stored (Chroma, SQLite: mostly one core) while
+        the next is embedded (the model: every core). Stores run one at a time and in order,
+        so a section repeated in a later batch still ends up as its last version."""
         started = time.perf_counter()
         stats = IndexStats()
-        batch: list[IndexDoc] = []
-        for doc in docs:
-            batch.append(doc)
-            if len(batch) >= batch_sections:
-                self._upsert_batch(batch, stats)
-                if progress:
-                    progress(stats.sections)
-                batch = []
-        if batch:
-            self._upsert_batch(batch, stats)
-            if progress:
-                progress(stats.sections)
+        with ThreadPoolExecutor(1, thread_name_prefix="index-store") as store:
+            storing: Future[None] | None = None
+            for batch in _batches(docs, batch_sections):
+                embedded = self._embed_batch(batch, stats)
+                if storing is not None:
+                    storing.result()  # one store at a time; its error stops the upsert here
+                storing = store.submit(self._store_batch, embedded, stats, progress)
+            if storing is not None:
+                storing.result()
         stats.seconds = time.perf_counter() - started
         return stats
 
-    def _upsert_batch(self, docs: list[IndexDoc], stats: IndexStats) -> None:
+    def _embed_batch(self, docs: list[IndexDoc], stats: IndexStats) -> _EmbeddedBatch:
+        """Cut these sections into passages and embed them and their questions."""
         latest = {d.section_id: d for d in docs}  # a repeated id: the last one wins
         docs = list(latest.values())
         embed_started = time.perf_counter()
@@ -410,11 +435,27 @@ class KnowledgeIndex:
         rows_of = [
             inputs.setdefault(text, len(inputs)) for text in embedder.truncate_batch(texts, budgets)
         ]
-        unique_vectors = self._embed(list(inputs))
-        passage_vectors = unique_vectors[rows_of] if rows_of else unique_vectors
-        question_vectors = self._embed([question_input(d) for d in docs])
+        for doc in docs:
+            inputs.setdefault(question_input(doc), len(inputs))
+        # Passages and questions in one call: the embedder batches them by length together.
+        vectors = self._embed(list(inputs))
         stats.embed_seconds += time.perf_counter() - embed_started
-        ids = list(latest)
+        return _EmbeddedBatch(
+            docs=docs,
+            passages=passages,
+            passage_counts=passage_counts,
+            passage_vectors=vectors[rows_of] if rows_of else vectors[:0],
+            question_vectors=vectors[[inputs[question_input(d)] for d in docs]],
+        )
+
+    def _store_batch(
+        self,
+        batch: _EmbeddedBatch,
+        stats: IndexStats,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        docs, passages = batch.docs, batch.passages
+        ids = [d.section_id for d in docs]
         metas = {d.section_id: _metadata(d) for d in docs}
         with self._write_lock:
             self._delete_passages(ids)
@@ -426,20 +467,22 @@ class KnowledgeIndex:
                         {**metas[p.section_id], "passage_no": int(p.passage_id.rsplit("#")[1])}
                         for p in chunk
                     ],
-                    embeddings=passage_vectors[start : start + len(chunk)],
+                    embeddings=batch.passage_vectors[start : start + len(chunk)],
                 )
             for start in range(0, len(docs), _CHROMA_BATCH):
                 chunk_ids = ids[start : start + _CHROMA_BATCH]
                 self._questions.upsert(
                     ids=chunk_ids,
                     metadatas=[
-                        {**metas[sid], "passages": passage_counts[sid]} for sid in chunk_ids
+                        {**metas[sid], "passages": batch.passage_counts[sid]} for sid in chunk_ids
                     ],
-                    embeddings=question_vectors[start : start + len(chunk_ids)],
+                    embeddings=batch.question_vectors[start : start + len(chunk_ids)],
                 )
             self.lexical.upsert(docs, passages=passages)
         stats.sections += len(docs)
         stats.passages += len(passages)
+        if progress:
+            progress(stats.sections)  # from the storing thread, as soon as the batch is stored
 
     def _delete_passages(self, section_ids: list[str]) -> None:
         """Remove every stored passage of these sections (by id: a `where` delete scans)."""

@@ -240,15 +240,22 @@ _CHUNK = 2000  # sections per database read / index write (bounded memory and SQ
 
 
 def _upsert_in_chunks(index, section_ids: list[str], progress: Progress | None) -> int:
-    done = 0
-    for start in range(0, len(section_ids), _CHUNK):
-        docs = list(selectors.index_docs(section_ids=section_ids[start : start + _CHUNK]))
-        if docs:
-            index.upsert(docs)
-        done += len(docs)
+    """Index these sections, read from the database a chunk at a time. One `upsert` call takes
+    them all, so it can store one batch while it embeds the next."""
+
+    def docs() -> Iterator[Any]:
+        for start in range(0, len(section_ids), _CHUNK):
+            yield from selectors.index_docs(section_ids=section_ids[start : start + _CHUNK])
+
+    reported = 0
+
+    def report(done: int) -> None:  # the index counts in total; callers want what is new
+        nonlocal reported
         if progress is not None:
-            progress(len(docs))
-    return done
+            progress(done - reported)
+        reported = done
+
+    return index.upsert(docs(), batch_sections=_CHUNK, progress=report).sections
 
 
 def reset_index() -> None:

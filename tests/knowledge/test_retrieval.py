@@ -189,6 +189,44 @@ def test_a_new_version_replaces_the_old_one(small_index, medquad_sections):
     assert ids(after).count("GHR_0000804_Sec4") == 1
 
 
+def test_an_upsert_in_many_batches_stores_them_all_and_a_repeat_as_its_last_version(
+    tmp_path, medquad_sections
+):
+    # Batches are embedded while the one before is stored: the order must still hold.
+    docs = docs_of(medquad_sections, "GHR_0000804", "ADAM_0000301")
+    first = docs[0]
+    revised = IndexDoc(
+        **{**first.__dict__, "version": 2, "text": "Reviewed in 2026. " + first.text}
+    )
+    index = KnowledgeIndex(directory=tmp_path / "index", cache_dir=CACHE_DIR)
+    done: list[int] = []
+    stats = index.upsert([*docs, revised], batch_sections=3, progress=done.append)
+
+    assert index.section_versions() == {**{d.section_id: 1 for d in docs}, first.section_id: 2}
+    assert index.passage_texts([f"{first.section_id}#0"])[f"{first.section_id}#0"].startswith(
+        "Reviewed in 2026."
+    )
+    assert done == sorted(done) and done[-1] == stats.sections == len(docs) + 1
+    assert len(done) == -(-(len(docs) + 1) // 3)  # progress after every stored batch
+
+
+def test_a_failure_while_storing_stops_the_upsert_with_its_error(
+    tmp_path, medquad_sections, monkeypatch
+):
+    docs = docs_of(medquad_sections, "GHR_0000804", "ADAM_0000301")
+    index = KnowledgeIndex(directory=tmp_path / "index", cache_dir=CACHE_DIR)
+    calls: list[int] = []
+
+    def broken_disk(batch, *, passages):
+        calls.append(len(batch))
+        raise OSError("disk full")
+
+    monkeypatch.setattr(index.lexical, "upsert", broken_disk)
+    with pytest.raises(OSError, match="disk full"):
+        index.upsert(docs, batch_sections=3)
+    assert calls == [3]  # the first store failed: no later batch was stored
+
+
 def test_removed_sections_never_come_back(small_index):
     retriever = small_index.retriever()
     question = "What are the treatments for appendicitis?"

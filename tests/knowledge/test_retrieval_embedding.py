@@ -8,6 +8,7 @@ from retrieval_fixtures import CACHE_DIR
 
 from knowledge.embedding import (
     DIMENSION,
+    Embedder,
     EmbeddingCache,
     embed_with_cache,
     ensure_model,
@@ -55,6 +56,27 @@ def test_vectors_are_unit_length_and_similar_texts_are_closer(int8):
     # batch companions (cosine ~0.995, as much as the int8 error itself), never more.
     alone = np.vstack([int8.embed([t]) for t in TEXTS])
     assert ((alone * vectors[:3]).sum(axis=1) > 0.98).all()
+
+
+def test_many_batches_run_on_every_core_and_give_the_vectors_one_core_gives(int8):
+    # Several batches run side by side in single-thread sessions; each text keeps its vector.
+    texts = [f"{text} Note {i}." for i in range(30) for text in TEXTS]
+    one_core = Embedder(cache_dir=CACHE_DIR, threads=1)
+    assert np.allclose(
+        int8.embed(texts, batch_tokens=512), one_core.embed(texts, batch_tokens=512), atol=1e-5
+    )
+
+
+def test_texts_embedded_from_several_threads_at_once_keep_their_own_vectors(int8):
+    # A web process may embed from several threads: no call may disturb another's batch.
+    from concurrent.futures import ThreadPoolExecutor
+
+    # (Padding once leaked between calls: the short text then averaged in the padding.)
+    short, long = TEXTS[1], "Celiac disease is an autoimmune disorder. " * 3
+    expected = int8.embed([short, long])
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: int8.embed([short, long]), range(200)))
+    assert all(np.allclose(r, expected, atol=1e-5) for r in results)
 
 
 def test_int8_vectors_stay_close_to_fp32(int8):
