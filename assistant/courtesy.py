@@ -1,4 +1,5 @@
-"""Messages that only thank, greet, acknowledge or say goodbye, and the short replies to them.
+"""Messages that only thank, greet, acknowledge or say goodbye, and the short replies to them;
+and a plain "yes" to the assistant's offer to send a question to a nurse.
 
 Patients write "thank you", "ok" or "hi" in a chat as they would to a person. Searched as a
 question, such a message finds nothing, and the patient got "I don't have approved information
@@ -96,6 +97,35 @@ def courtesy_of(text: str) -> Courtesy | None:
     if _WORD_RE.search(_FILLER_RE.sub(" ", rest)):
         return None
     return found[0]
+
+
+# A yes to "I can send your question to a nurse": one of these must be there...
+_YES_RE = re.compile(
+    r"\b(?:yes|yeah|yea|yep|yup|sure|please|absolutely|definitely|go ahead|do it|do that)\b"
+)
+# ...and every other word must be one of these (or a thanks): "yes please, send it to the
+# nurse", "sure, I'd like that". "Yes, but can I take ibuprofen?" is not a yes to the offer.
+_YES_FILLER_RE = re.compile(
+    r"(?<![\w'])"
+    r"(?:a|along|ask|be|can|care|could|do|fine|for|forward|good|great|i|i'd|id|it|it's|just|"
+    r"know|let|like|me|my|now|nurse|of|ok|okay|on|pass|person|question|real|send|someone|"
+    r"sounds|speak|talk|team|that|that's|the|them|then|this|to|want|with|would|you|your)"
+    r"(?![\w'])"
+)
+_MAX_YES_WORDS = 15
+
+
+def accepts_offer(text: str) -> bool:
+    """Whether a message is only a yes, as a reply to the assistant's offer of a nurse (the
+    caller knows whether there was one). Anything more goes through the normal answer path."""
+    lowered = " ".join(text.lower().replace("\u2019", "'").split())
+    if len(_WORD_RE.findall(lowered)) > _MAX_YES_WORDS:
+        return False
+    rest, yeses = _YES_RE.subn(" ", lowered)
+    if not yeses:
+        return False
+    thanks = dict(_PHRASES)[Courtesy.THANKS]
+    return not _WORD_RE.search(_YES_FILLER_RE.sub(" ", thanks.sub(" ", rest)))
 
 
 def courtesy_reply(kind: Courtesy, *, care_team_active: bool, disclosure: str = "") -> str:

@@ -13,7 +13,9 @@ back. The steps, in an order nothing in the message can change:
 2. **Courtesies** ("thank you", "hi", "ok", "bye", and nothing more) get a short reply
    (`assistant.courtesy`), not a search that could only fail. In a conversation a nurse is
    handling (`care_team_active`), that reply and any abstention say that the nurse sees it,
-   instead of offering a nurse.
+   instead of offering a nurse. A plain "yes" just after the assistant offered a nurse
+   (`nurse_offered`) accepts the offer: the answer's kind is "accept_offer" and the caller sends
+   the offered question to the care team, as the offer's button does.
 3. **Questions about the patient's own record** ("what medicines am I on?", "what are my next
    steps?", "what screenings am I due for?") are answered from the record, with related
    approved education content cited (`assistant.record_answers`).
@@ -158,7 +160,9 @@ class Citation:
 
 @dataclass
 class Answer:
-    kind: str  # "answer" | "record" | "abstain" | "safety" | "handoff" | "courtesy"
+    # "answer" | "record" | "abstain" | "safety" | "handoff" | "courtesy" | "accept_offer"
+    # ("accept_offer" has no text: the caller hands the offered question over and says so)
+    kind: str
     text: str
     citations: list[Citation]
     decision: Any  # assistant.escalation.Decision
@@ -711,6 +715,7 @@ def answer_question(
     composer: Composer | None = None,
     reply_target_minutes: Mapping[str, int] | None = None,
     care_team_active: bool = False,
+    nurse_offered: bool = False,
 ) -> Answer:
     """Answer one patient message (see the module docstring for the steps).
 
@@ -720,6 +725,8 @@ def answer_question(
     hand-off message (defaults to settings.ESCALATION_TARGET_MINUTES inside Django).
     `care_team_active`: a nurse is handling this conversation (an unresolved escalation): the
     replies that would offer a nurse say instead that the nurse sees the conversation.
+    `nurse_offered`: the assistant's last reply offered to send the question to a nurse, and it
+    was not sent yet; a plain "yes" now accepts that offer.
     """
     started = time.perf_counter()
     decision = escalation.classify(text)
@@ -732,7 +739,16 @@ def answer_question(
     timings: dict[str, float] = {}
     understanding = intents.understand(text)
     kind_of_courtesy = courtesy.courtesy_of(text)
-    if kind_of_courtesy is not None:
+    if nurse_offered and not care_team_active and courtesy.accepts_offer(text):
+        answer = Answer(
+            kind="accept_offer",
+            text="",
+            citations=[],
+            decision=decision,
+            escalate=False,
+            level="routine",
+        )
+    elif kind_of_courtesy is not None:
         answer = _courtesy_answer(
             kind_of_courtesy, decision=decision, first=first, care_team_active=care_team_active
         )

@@ -66,6 +66,27 @@ def conversation_messages(
     return list(reversed(newest))
 
 
+# Replies after which the patient may ask for a nurse: the assistant had no answer.
+HANDOFF_OFFER_KINDS = frozenset({Message.Kind.ABSTAIN, Message.Kind.ERROR})
+
+
+def nurse_offer_open(*, message: Message) -> Message | None:
+    """The assistant's offer of a nurse that a patient's `message` may be replying to: the last
+    reply before it, when that reply offered a nurse and its question was not sent yet."""
+    last = (
+        Message.objects.filter(conversation_id=message.conversation_id, pk__lt=message.pk)
+        .exclude(role=Message.Role.PATIENT)
+        .select_related("reply_to")
+        .order_by("-pk")
+        .first()
+    )
+    if last is None or last.role != Message.Role.ASSISTANT or last.kind not in HANDOFF_OFFER_KINDS:
+        return None
+    if last.reply_to is not None and (last.reply_to.meta or {}).get("handoff_requested_at"):
+        return None
+    return last
+
+
 def message_history_before(*, message: Message, limit: int = 12) -> list[Message]:
     """The messages that came before `message` in its conversation (context for the answer)."""
     earlier = (

@@ -40,8 +40,7 @@ RATEABLE_KINDS = frozenset(
         Message.Kind.HANDOFF,
     }
 )
-# Replies after which the patient may ask for a nurse: the assistant had no answer.
-HANDOFF_OFFER_KINDS = frozenset({Message.Kind.ABSTAIN, Message.Kind.ERROR})
+HANDOFF_OFFER_KINDS = selectors.HANDOFF_OFFER_KINDS
 
 
 def source_name(source: str) -> str:

@@ -225,6 +225,7 @@ def message_answer(*, message_id: int) -> Message | None:
         return None
     if message.answer_state != Message.AnswerState.PENDING:
         return None
+    offer = selectors.nurse_offer_open(message=message)
     try:
         answer = answer_question(
             text=message.text,
@@ -234,16 +235,32 @@ def message_answer(*, message_id: int) -> Message | None:
             composer=composer_from_settings(),
             care_team_active=selectors.escalation_unresolved(conversation=message.conversation)
             is not None,
+            nurse_offered=offer is not None,
         )
     except Exception:
         log.exception("the answer pipeline failed for message %s", message_id)
         return _answer_failed(message_id=message_id)
+    if answer.kind == "accept_offer" and offer is not None:
+        return _offer_accept(message_id=message_id, offer=offer)
     return _answer_save(message_id=message_id, answer=answer)
 
 
 def _lock_pending(message_id: int) -> Message | None:
     locked = Message.objects.select_for_update().select_related("conversation").get(pk=message_id)
     return locked if locked.answer_state == Message.AnswerState.PENDING else None
+
+
+@transaction.atomic
+def _offer_accept(*, message_id: int, offer: Message) -> Message | None:
+    """The patient said "yes" to the assistant's offer of a nurse: send the offered question to
+    the care team, as the offer's button does; the hand-off notice is the reply to the "yes"."""
+    message = _lock_pending(message_id)
+    if message is None:
+        return None
+    message.answer_state = Message.AnswerState.ANSWERED
+    message.save(update_fields=["answer_state"])
+    handoff_request(conversation=message.conversation, message=offer, acknowledge=message)
+    return Message.objects.filter(reply_to=message, kind=Message.Kind.HANDOFF).first()
 
 
 @transaction.atomic
@@ -387,11 +404,14 @@ def feedback_record(*, user, message: Message, helpful: bool, comment: str = "")
 
 
 @transaction.atomic
-def handoff_request(*, conversation: Conversation, message: Message) -> Escalation:
+def handoff_request(
+    *, conversation: Conversation, message: Message, acknowledge: Message | None = None
+) -> Escalation:
     """The patient asked to send a question the assistant could not answer to the care team.
 
     `message` is the patient's question or the reply that could not answer it. Asking twice for
-    the same question opens nothing new.
+    the same question opens nothing new. `acknowledge`: the patient's message that asked (a
+    "yes" to the offer), which the hand-off notice then replies to, even on a second asking.
     """
     question = message.reply_to if message.role != Message.Role.PATIENT else message
     question = question or message
@@ -411,12 +431,13 @@ def handoff_request(*, conversation: Conversation, message: Message) -> Escalati
             "handoff_requested_at": timezone.now().isoformat(),
         }
         question.save(update_fields=["meta"])
+    if not already or acknowledge is not None:
         notice = Message.objects.create(
             conversation=conversation,
             role=Message.Role.SYSTEM,
             kind=Message.Kind.HANDOFF,
             text=HANDOFF_TEXT,
-            reply_to=question,
+            reply_to=acknowledge or question,
         )
         events.send_on_commit(
             events.conversation_group(conversation.pk),

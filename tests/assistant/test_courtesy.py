@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from answer_fakes import FakeRetriever, corpus_passages
 
-from assistant.courtesy import Courtesy, courtesy_of
+from assistant.courtesy import Courtesy, accepts_offer, courtesy_of
 from assistant.pipeline import AUTOMATED_LINE, PatientContext, answer_question
 
 PATIENT = PatientContext(age=58, sex="female", conditions=("Hypertension",))
@@ -99,4 +99,59 @@ def test_while_a_nurse_handles_the_thread_an_abstention_does_not_offer_a_nurse()
 )
 def test_the_gate_comes_before_any_courtesy(text):
     answer = answer_question(text=text, patient=PATIENT, retriever=FakeRetriever([]))
+    assert answer.kind == "safety" and answer.level == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yes",
+        "Yes please!",
+        "yes, send it to the nurse",
+        "Sure, I\u2019d like that",
+        "please do",
+        "yep, thank you",
+        "Yes, can you send it?",
+    ],
+)
+def test_a_plain_yes_accepts_the_offer_of_a_nurse(text):
+    assert accepts_offer(text)
+    answer = answer_question(
+        text=text, patient=PATIENT, retriever=FakeRetriever([]), nurse_offered=True
+    )
+    assert answer.kind == "accept_offer" and answer.escalate is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ok", "no thanks", "not yet", "yes but can I take ibuprofen?", "yes, what is asthma?", ""],
+)
+def test_anything_but_a_yes_does_not_accept_the_offer(text):
+    assert not accepts_offer(text)
+    answer = answer_question(
+        text=text, patient=PATIENT, retriever=FakeRetriever([]), nurse_offered=True
+    )
+    assert answer.kind != "accept_offer"
+
+
+def test_a_yes_with_no_offer_pending_is_not_taken_as_one():
+    # No offer made; or an offer made but a nurse already handles the conversation.
+    for offered, active in ((False, False), (True, True)):
+        answer = answer_question(
+            text="yes please",
+            patient=PATIENT,
+            retriever=FakeRetriever([]),
+            nurse_offered=offered,
+            care_team_active=active,
+        )
+        assert answer.kind != "accept_offer", (offered, active)
+
+
+def test_the_gate_comes_before_a_yes():
+    answer = answer_question(
+        text="yes please, my chest hurts and I can't breathe",
+        patient=PATIENT,
+        retriever=FakeRetriever([]),
+        nurse_offered=True,
+    )
     assert answer.kind == "safety" and answer.level == "emergency"

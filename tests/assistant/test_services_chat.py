@@ -197,6 +197,35 @@ def test_asking_for_a_nurse_opens_one_routine_escalation(conversation):
     assert Message.objects.filter(kind="handoff", reply_to=question).count() == 1
 
 
+def test_a_yes_to_the_offer_of_a_nurse_sends_the_question_it_offered_for(
+    conversation, small_retriever
+):
+    question = ask(conversation, "What causes Fabry disease and is it inherited?")
+    assert services.message_answer(message_id=question.pk).kind == "abstain"  # offers a nurse
+
+    yes = ask(conversation, "Yes please", client_id="c2")
+    notice = services.message_answer(message_id=yes.pk)
+
+    esc = Escalation.objects.get()
+    assert (esc.trigger_message, esc.level, esc.rule_id) == (question, "routine", "patient_request")
+    assert (notice.kind, notice.reply_to) == ("handoff", yes)  # the "yes" is answered by it
+    yes.refresh_from_db()
+    assert yes.answer_state == Message.AnswerState.ANSWERED
+    # Asked once: another "yes" is not a second hand-off, and is told the nurse sees it.
+    again = ask(conversation, "yes", client_id="c3")
+    assert services.message_answer(message_id=again.pk).kind != "handoff"
+    assert Escalation.objects.count() == 1
+    assert Message.objects.filter(kind="handoff").count() == 1
+
+
+def test_a_yes_after_an_answer_is_not_taken_as_asking_for_a_nurse(conversation, small_retriever):
+    question = ask(conversation, "What is high blood pressure?")
+    assert services.message_answer(message_id=question.pk).kind == "answer"
+    yes = ask(conversation, "yes please", client_id="c2")
+    services.message_answer(message_id=yes.pk)
+    assert not Escalation.objects.exists()
+
+
 # --- the record as plain data ---------------------------------------------------------------------
 
 

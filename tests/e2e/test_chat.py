@@ -321,3 +321,21 @@ def test_an_unanswerable_question_can_be_sent_to_the_care_team(
     expect(page.locator("#handoff-banner")).to_contain_text("Sent to your care team")
     expect(page.locator('#chat-log li[data-kind="handoff"]')).to_contain_text("nurse will reply")
     screenshot(page, "chat-handoff-desktop")
+
+
+def test_typing_yes_to_the_offer_of_a_nurse_sends_the_question(
+    page, chat_site, demo_patient, login
+):
+    from assistant.models import Escalation
+
+    open_chat(page, chat_site, login, demo_patient)
+    ask(page, "What is the life expectancy with Fabry disease?")
+    expect(last_reply(page)).to_have_attribute("data-kind", "abstain", timeout=20_000)
+    ask(page, "yes please")
+    expect(page.locator("#handoff-banner")).to_contain_text("Sent to your care team")
+    expect(page.locator('#chat-log li[data-kind="handoff"]')).to_contain_text("nurse will reply")
+    expect(page.locator("#chat-thinking")).to_be_hidden()
+    # The offer's button goes away: the question is with the care team already.
+    expect(page.locator("form.handoff-offer")).to_be_hidden()
+    esc = Escalation.objects.get(conversation__patient=demo_patient)
+    assert esc.trigger_message.text == "What is the life expectancy with Fabry disease?"
