@@ -337,5 +337,5 @@ def test_typing_yes_to_the_offer_of_a_nurse_sends_the_question(
     expect(page.locator("#chat-thinking")).to_be_hidden()
     # The offer's button goes away: the question is with the care team already.
     expect(page.locator("form.handoff-offer")).to_be_hidden()
-    esc = Escalation.objects.get(conversation__patient=demo_patient)
+    esc = Escalation.objects.get(conversation__patient=demo_patient.patient)
     assert esc.trigger_message.text == "What is the life expectancy with Fabry disease?"
