@@ -236,6 +236,19 @@ def test_worrying_message_to_nurse_reply_and_back(
     expect(reply).to_contain_text(EDIT.strip(), timeout=10_000)
     expect(reply.locator(".msg-author")).to_contain_text("Nora")
 
+    # Back in the queue, the row says the nurse has answered; when the patient writes again,
+    # it says so live, though the reply target is met.
+    nurse.goto(f"{asgi_live_server.url}/inbox/")
+    row = nurse.locator("#queue-body tr", has_text=demo_patient.patient.full_name)
+    expect(row).to_be_visible()
+    expect(row.locator(".badge-new")).to_have_count(0)
+    patient.locator("#chat-input").fill("My daughter is here with me now and has called them.")
+    patient.locator("#chat-send").click()
+    expect(row.locator(".badge-new")).to_contain_text("patient wrote", timeout=10_000)
+    _shots(nurse, screenshot, "queue-patient-wrote")
+    row.locator("a.q-open").click()
+    expect(nurse.locator("#transcript")).to_contain_text("My daughter is here")
+
     # The nurse resolves it; it leaves the queue.
     nurse.locator("#id_disposition").select_option("emergency_advised")
     nurse.locator("#id_note").fill("Advised 911; ambulance called.")
