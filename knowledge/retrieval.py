@@ -973,10 +973,12 @@ class HybridRetriever:
         top = np.argpartition(-question_sims, min(n, len(question_sims) - 1))[:n]
         for i in top:
             get(sections.metas[i].section_id)
-        for hit in self.index.nearest_passages(vector, n=n):
-            c = get(hit.section_id)
-            if c is not None and hit.similarity > c.passage:
-                c.passage, c.best_passage = hit.similarity, hit
+        # Only sections with an approved question vector in `sections` become candidates, so
+        # a passage's own metadata need not be read back (see `nearest_passage_ids`).
+        for passage_id, similarity in self.index.nearest_passage_ids(vector, n=n):
+            c = get(passage_id.rsplit("#", 1)[0])
+            if c is not None and similarity > c.passage:
+                c.passage, c.best_passage = similarity, _hit(c.meta, passage_id, similarity)
         # One lexical search scores many more sections than it adds as candidates: the others
         # found by other means get their lexical score from it (a second, per-candidate query
         # would re-read every posting list).

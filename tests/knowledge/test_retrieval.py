@@ -239,6 +239,19 @@ def test_removed_sections_never_come_back(small_index):
     assert "ADAM_0000301_Sec5" not in small_index.section_versions()
 
 
+def test_a_vector_without_an_approved_section_is_never_returned(small_index):
+    # Say a write was cut short: a passage vector is in the store, its section is not indexed.
+    question = "What are the treatments for appendicitis?"
+    small_index._passages.add(
+        ids=["STRAY_0000001_Sec1#0"],
+        embeddings=[small_index.embed_query(question)],
+        metadatas=[{"section_id": "STRAY_0000001_Sec1", "version": 1, "approved": False}],
+    )
+    for mode in ("dense", "hybrid"):
+        found = ids(small_index.retriever().search(question, k=20, mode=mode))
+        assert found and "STRAY_0000001_Sec1" not in found, mode
+
+
 def test_a_change_made_through_another_handle_is_seen(small_index, tmp_path, medquad_sections):
     # The worker that reindexes is another process than the one answering questions.
     retriever = small_index.retriever()
