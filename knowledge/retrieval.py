@@ -75,6 +75,9 @@ class Passage:
     url: str
     score: float = 0.0  # final fused score (higher is better)
     scores: dict[str, float] = field(default_factory=dict)  # per-signal scores, for "why" displays
+    # When this section is a part of an answer split over alike-titled sections: the part whose
+    # score this one's place came from (parts are ranked in reading order, see `fuse`), if another.
+    ranked_as: str = ""
 
 
 class Retriever(Protocol):
@@ -647,6 +650,8 @@ class Candidate:
     meta: SectionMeta | None = None
     # Words of the message found in the section's best-matching article name.
     named_words: frozenset[str] = frozenset()
+    # The part of the same answer whose place this one took in reading order (see `fuse`).
+    ranked_as: str = ""
 
     def score(self, w: FusionWeights) -> float:
         return (
@@ -721,6 +726,7 @@ def _in_reading_order(
     places: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, (c, _) in enumerate(scored):
         places[_answer_key(c)].append(i)
+        c.ranked_as = ""
     out = list(scored)
     for held in places.values():
         if len(held) < 2:
@@ -728,6 +734,8 @@ def _in_reading_order(
         in_order = sorted(held, key=lambda i: section_number(scored[i][0].section_id))
         for place, part in zip(held, in_order, strict=True):
             out[place] = (scored[part][0], scored[place][1])
+            if part != place:  # for "why" displays: whose score this part now holds
+                scored[part][0].ranked_as = scored[place][0].section_id
     return out
 
 
@@ -1112,6 +1120,7 @@ def _passage(
         url=meta.url,
         score=float(score),
         scores=candidate.signals(),
+        ranked_as=candidate.ranked_as,
     )
 
 

@@ -265,3 +265,8 @@ def test_alike_titled_sections_of_one_article_come_in_reading_order():
         "NIH_0000015_Sec10",
     ]
     assert ranked[0][1] > ranked[1][1]  # Sec1 holds the best part's score
+    # ...and says whose, for the "why" of a result; a part that kept its own place says nothing.
+    held = {c.section_id: c.ranked_as for c, _ in ranked}
+    assert held["NIH_0000015_Sec1"] == "NIH_0000015_Sec10"
+    assert held["NIH_0000015_Sec10"] == "NIH_0000015_Sec2"
+    assert held["NIH_0000015_Sec16"] == ""
