@@ -417,6 +417,19 @@ class LexicalIndex:
             )
             return {row[0] for row in rows.fetchall()}
 
+    def match_count(self, word: str) -> int:
+        """In how many sections `word` matches, with its other forms: the index stems words
+        ("treating" also finds "treat", "treated", "treats"), so this is often far more than
+        the sections holding the word as written (`vocabulary`)."""
+        expression = match_expression([word])
+        if not expression:
+            return 0
+        with self._lock:
+            row = self._db.execute(
+                "SELECT count(*) FROM sections_fts WHERE sections_fts MATCH ?", (expression,)
+            ).fetchone()
+        return int(row[0])
+
     def generation(self) -> int:
         """Changes whenever the index content changes (lets readers refresh their caches)."""
         with self._lock:

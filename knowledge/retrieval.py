@@ -37,7 +37,7 @@ import os
 import re
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -57,6 +57,7 @@ from knowledge.query_topics import (
 
 if TYPE_CHECKING:
     from knowledge.index import KnowledgeIndex, PassageHit, SectionMeta
+    from knowledge.lexical import LexicalIndex
 
 
 @dataclass(frozen=True)
@@ -564,16 +565,17 @@ def informative_terms(
     *,
     max_df: int | None = None,
     limit: int = MAX_LEXICAL_TERMS,
+    df: Callable[[str], int] | None = None,
 ) -> list[str]:
     """The content words of a message that can match something, rarest first, at most `limit`,
     none found in more than `max_df` sections: such common words ("disease", "treatment") add
-    little to BM25 (the question type is judged separately) but each costs a long scan."""
-    terms = [
-        w
-        for w in dict.fromkeys(content_words(text))
-        if 0 < vocabulary.get(w, 0) <= (max_df if max_df is not None else vocabulary[w])
-    ]
-    return sorted(terms, key=lambda w: vocabulary[w])[:limit]
+    little to BM25 (the question type is judged separately) but each costs a long scan.
+    `df`: in how many sections a word matches (the lexical index matches every form of a word);
+    without it, the sections holding the word as written (`vocabulary`)."""
+    known = [w for w in dict.fromkeys(content_words(text)) if vocabulary.get(w, 0) > 0]
+    counts = {w: df(w) if df is not None else vocabulary[w] for w in known}
+    terms = [w for w in known if max_df is None or counts[w] <= max_df]
+    return sorted(terms, key=lambda w: counts[w])[:limit]
 
 
 def _edits1(word: str) -> set[str]:
@@ -777,6 +779,9 @@ class _Sections:
     passages: np.ndarray  # passage vectors (float16 halves the memory; cosines move < 1e-3)
     passage_rows: dict[str, list[int]]  # section id -> rows in `passages`
     names: _NameIndex
+    # In how many sections a word matches, all its forms included (lexical `match_count`),
+    # remembered for this generation of the index: patients' messages reuse common words.
+    match_counts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, index: KnowledgeIndex) -> _Sections:
@@ -831,6 +836,12 @@ class _Sections:
 
     def meta(self, section_id: str) -> SectionMeta:
         return self.metas[self.row[section_id]]
+
+    def match_count(self, word: str, lexical: LexicalIndex) -> int:
+        count = self.match_counts.get(word)
+        if count is None:
+            count = self.match_counts[word] = lexical.match_count(word)
+        return count
 
 
 class HybridRetriever:
@@ -961,6 +972,8 @@ class HybridRetriever:
             names.vocabulary,
             max_df=max(1, int(names.sections * LEXICAL_MAX_DF)),
             limit=MAX_LEXICAL_TERMS,
+            # "diseases" is written in 6% of the sections, but matches (as "disease") in 43%.
+            df=lambda word: sections.match_count(word, self.index.lexical),
         )
         # The lexical search (SQLite) and the embedding (ONNX Runtime) both run outside the
         # GIL: the first goes on in another thread while the second is computed.

@@ -163,6 +163,14 @@ def test_lexical_index_finds_an_exact_rare_word(search_index, medquad_sections):
     assert search_index.search("PKHD1", k=1)[0].section_id in naming
 
 
+def test_a_word_matches_the_sections_holding_any_of_its_forms(search_index):
+    lexical = search_index.lexical
+    written = lexical.vocabulary().get("treating", 0)
+    assert lexical.match_count("treating") > written  # "treat", "treated", "treats"...
+    assert lexical.match_count("treating") == lexical.match_count("treated")
+    assert lexical.match_count("zzzunknownword") == 0
+
+
 def test_index_reports_the_sections_and_versions_it_holds(search_index):
     versions = search_index.section_versions()
     assert versions["GHR_0000804_Sec4"] == 1

@@ -13,6 +13,7 @@ from knowledge.retrieval import (
     correct_spelling,
     detect_qtypes,
     fuse,
+    informative_terms,
     name_terms,
     with_equivalents,
 )
@@ -270,3 +271,15 @@ def test_alike_titled_sections_of_one_article_come_in_reading_order():
     assert held["NIH_0000015_Sec1"] == "NIH_0000015_Sec10"
     assert held["NIH_0000015_Sec10"] == "NIH_0000015_Sec2"
     assert held["NIH_0000015_Sec16"] == ""
+
+
+def test_common_words_are_left_out_of_the_lexical_search_by_every_form_they_match():
+    # "diseases" is written in few sections, but the index stems it: it matches every "disease".
+    vocabulary = {"diseases": 50, "autoimmune": 40, "doctor": 90}
+    matches = {"diseases": 900, "autoimmune": 45, "doctor": 95}
+    text = "Which doctor specializes in autoimmune diseases?"
+    assert informative_terms(text, vocabulary, max_df=100) == ["autoimmune", "diseases", "doctor"]
+    assert informative_terms(text, vocabulary, max_df=100, df=matches.__getitem__) == [
+        "autoimmune",
+        "doctor",
+    ]
