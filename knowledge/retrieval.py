@@ -544,6 +544,10 @@ MAX_LEXICAL_TERMS = 8
 # Words in more than this share of the sections are left to the other signals (each costs a
 # long posting-list scan and adds little to BM25).
 LEXICAL_MAX_DF = 0.1
+# ...and so are words matching, in any of their forms, more than that share and more than this
+# many sections: FTS5 scores every section a word matches, several ms per thousand on this
+# machine kind. (A small knowledge base never reaches it: there every word is cheap.)
+LEXICAL_MAX_MATCHES = 2000
 # How many of the best lexical matches get a lexical score (the first `candidates` of them are
 # also candidates); a section below them scores 0 on that signal.
 LEXICAL_SCORED = 300
@@ -565,17 +569,21 @@ def informative_terms(
     *,
     max_df: int | None = None,
     limit: int = MAX_LEXICAL_TERMS,
-    df: Callable[[str], int] | None = None,
+    matches: Callable[[str], int] | None = None,
+    max_matches: int | None = None,
 ) -> list[str]:
     """The content words of a message that can match something, rarest first, at most `limit`,
     none found in more than `max_df` sections: such common words ("disease", "treatment") add
     little to BM25 (the question type is judged separately) but each costs a long scan.
-    `df`: in how many sections a word matches (the lexical index matches every form of a word);
-    without it, the sections holding the word as written (`vocabulary`)."""
-    known = [w for w in dict.fromkeys(content_words(text)) if vocabulary.get(w, 0) > 0]
-    counts = {w: df(w) if df is not None else vocabulary[w] for w in known}
-    terms = [w for w in known if max_df is None or counts[w] <= max_df]
-    return sorted(terms, key=lambda w: counts[w])[:limit]
+    `matches` / `max_matches`: the same limit on the sections a word matches in any of its forms
+    (the lexical index stems words), which is what a scan costs."""
+    terms = [
+        w
+        for w in dict.fromkeys(content_words(text))
+        if 0 < vocabulary.get(w, 0) <= (max_df if max_df is not None else vocabulary[w])
+        and (matches is None or max_matches is None or matches(w) <= max_matches)
+    ]
+    return sorted(terms, key=lambda w: vocabulary[w])[:limit]
 
 
 def _edits1(word: str) -> set[str]:
@@ -972,8 +980,9 @@ class HybridRetriever:
             names.vocabulary,
             max_df=max(1, int(names.sections * LEXICAL_MAX_DF)),
             limit=MAX_LEXICAL_TERMS,
-            # "diseases" is written in 6% of the sections, but matches (as "disease") in 43%.
-            df=lambda word: sections.match_count(word, self.index.lexical),
+            # "diseases" is written in 6% of MedQuAD's sections, but matches ("disease") in 43%.
+            matches=lambda word: sections.match_count(word, self.index.lexical),
+            max_matches=max(int(names.sections * LEXICAL_MAX_DF), LEXICAL_MAX_MATCHES),
         )
         # The lexical search (SQLite) and the embedding (ONNX Runtime) both run outside the
         # GIL: the first goes on in another thread while the second is computed.
