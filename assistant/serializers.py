@@ -40,7 +40,6 @@ RATEABLE_KINDS = frozenset(
         Message.Kind.HANDOFF,
     }
 )
-HANDOFF_OFFER_KINDS = selectors.HANDOFF_OFFER_KINDS
 
 
 def source_name(source: str) -> str:
@@ -118,7 +117,7 @@ def message_to_dict(message: Message, *, feedback: Feedback | None = None) -> di
         "answer_state": message.answer_state,
         "reply_to": message.reply_to_id,
         "rateable": rateable,
-        "offer_handoff": message.kind in HANDOFF_OFFER_KINDS,
+        "offer_handoff": message.kind in selectors.HANDOFF_OFFER_KINDS,
         "level": (message.meta or {}).get("level", ""),
     }
     if rateable:
