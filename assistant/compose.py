@@ -5,9 +5,11 @@ sentences of the top approved passages that best match what was asked and keeps 
 passage it came from, so every sentence the patient reads can be cited and checked.
 
 How sentences are chosen (all cheap, a few milliseconds for ten passages):
-- candidates are full prose sentences: headings, list fragments, questions, link lines,
-  attribution lines ("NIH: National Heart, Lung, and Blood Institute"), very short or very long
-  sentences and anything the outgoing safety check would remove (dosing, diagnosis) are skipped;
+- candidates are full prose sentences, cut free of a sub-heading the corpus glued to their front
+  ("Affects Both Men and Women Heart attacks are ...", see `glued_headings`): headings, list
+  fragments, questions, link lines, attribution lines ("NIH: National Heart, Lung, and Blood
+  Institute"), very short or very long sentences and anything the outgoing safety check would
+  remove (dosing, diagnosis) are skipped;
 - score = how much of the query the sentence covers (content words, lightly stemmed; words that
   say little such as "information" count less) x a rank factor favouring higher passages, plus a
   small bonus for a passage's opening sentence (usually the definition), minus penalties for long
@@ -29,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from assistant.glued_headings import PassageWords, strip_glued_heading
 from assistant.readability import flesch_kincaid_grade, split_sentences, words
 from assistant.safety import sentence_problem
 from knowledge.retrieval import NAMED_COVERAGE, Passage
@@ -328,11 +331,12 @@ class ExtractiveComposer:
                 continue  # beyond the first few, only a named topic's best passage
             rank_factor = 1.0 / (1.0 + 0.35 * rank)
             prose_seen = 0
+            own_words = PassageWords(passage.text)
             for sentence in split_sentences(passage.text):
                 if sentence.is_fragment:
                     continue
                 prose_seen += 1
-                text = clean_sentence(sentence.text)
+                text = strip_glued_heading(clean_sentence(sentence.text), own_words)
                 if not is_quotable(text):
                     continue
                 terms = frozenset(content_terms(text))
