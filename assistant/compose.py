@@ -89,7 +89,7 @@ _HEADING_PREFIX_RE = re.compile(r"^(?:[A-Z][A-Za-z'’ ,/()-]{1,50}?)\s+:\s+")
 _POINTER_RE = re.compile(
     r"\b(?:table|figure|chart|diagram|illustration|the following|listed below|shown below|"
     r"see below|see above|click|this page|this section|this fact sheet|this booklet|go to|"
-    r"for more (?:details|information))\b",
+    r"for more (?:details|information)|to learn more|learn more about)\b",
     re.IGNORECASE,
 )
 _LINK_RE = re.compile(r"https?://|www\.|\.gov\b|\.com\b|\.org\b", re.IGNORECASE)
@@ -103,13 +103,19 @@ _ATTRIBUTION_RE = re.compile(
 _DEPENDENT_OPENING_RE = re.compile(
     r"^(?:this|these|that|those|it|its|they|their|such|however|also|but|and|or|so|thus|"
     r"therefore|then|in addition|additionally|for example|for instance|other|another|both|"
-    r"either|neither|here|there)\b",
+    r"either|neither|here|there|as a result|because of this|in turn|instead|likewise|similarly|"
+    r"otherwise|even so|in this case|in that case)\b",
     re.IGNORECASE,
 )
 
-# "...one or more of these nonspecific health problems": a sentence pointing back at what came
-# before it in its passage, wherever the pointer stands, reads as a riddle on its own.
-_BACK_REFERENCE_RE = re.compile(r"\b(?:these|those)\b", re.IGNORECASE)
+# "...one or more of these nonspecific health problems", "ACE inhibitors block this process": a
+# sentence pointing back at what came before it in its passage, wherever the pointer stands, reads
+# as a riddle on its own.
+_BACK_REFERENCE_RE = re.compile(
+    r"\b(?:these|those|this (?:process|step|change|effect|reason|action|vaccine|medicine|"
+    r"medication|drug))\b",
+    re.IGNORECASE,
+)
 
 MIN_WORDS = 6
 MAX_WORDS = 38

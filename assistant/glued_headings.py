@@ -24,13 +24,17 @@ import re
 # Small words a Title Case heading leaves in lower case ("Breast Cancer is Not Contagious").
 _SMALL_WORDS_TEXT = (
     "a an and as at by for from in into of on or the to with without vs is are be can your you "
-    "do does not about after before"
+    "do does not about after before how what when why who where which if"
 )
 _SMALL_WORDS = frozenset(_SMALL_WORDS_TEXT.split())
+# Words that open sentences whatever the passage: no evidence needed that they start one.
+_OPENERS_TEXT = "most many some all each every no one while although because since"
+_OPENERS = _SMALL_WORDS | frozenset(_OPENERS_TEXT.split())
 # A heading does not start like this; a sentence does ("In the Genetic Services section ...",
-# "See the Treatment Options section ...").
+# "See the Treatment Options section ...", "Use the Daily Bladder Diary to ...").
 _NOT_A_HEADING_START_TEXT = (
-    "a an and as at by for from in into of on or to with without vs about after before during see"
+    "and as at by for from in into of on or to with without vs about after before during see use "
+    "visit call contact"
 )
 _NOT_A_HEADING_START = frozenset(_NOT_A_HEADING_START_TEXT.split())
 _WORD_RE = re.compile(r"[A-Za-z]+(?:['’][a-z]+)?")
@@ -87,38 +91,44 @@ def strip_glued_heading(sentence: str, passage: PassageWords) -> str:
 def _heading_end(words: list[str], passage: PassageWords) -> int | None:
     """The index of the word that starts the real sentence, if `words` opens with a heading.
 
-    The heading is a run of capitalised and small words; the sentence starts at the capitalised
-    word just before the first lower-case word that is not a small one: "Affects Both Men and
-    Women | Heart attacks are ...".
+    The heading is a run of capitalised and small words (commas allowed: "Burning, Itching,
+    Tingling, Then a Rash"); the sentence starts at the last capitalised word before the first
+    lower-case word that is not a small one: "Affects Both Men and Women | Heart attacks are ...",
+    "Steps You Can Take | You can take steps ...".
     """
     for i, word in enumerate(words):
         bare = _bare(word)
-        if not bare or bare != word:
-            return None  # punctuation inside the run: a list, a name with commas, a label
-        if bare[0].islower() and bare.lower() not in _SMALL_WORDS:
-            return _checked(words[: i - 1], words[i - 1], passage) if i >= 1 else None
+        if bare[:1].islower() and bare.lower() not in _SMALL_WORDS:
+            opener = i - 1
+            while opener > 0 and not words[opener][:1].isupper():
+                opener -= 1  # "... You can take": back over the sentence's own small words
+            return _checked(words[:opener], words[opener], passage) if opener > 0 else None
+        if not bare or bare not in (word, word.removesuffix(",")):
+            return None  # other punctuation inside the run: a list, a label, a parenthesis
         if not (bare[0].isupper() or bare.lower() in _SMALL_WORDS):
             return None  # a number or a symbol: not a heading
     return None
 
 
 def _checked(heading: list[str], opener: str, passage: PassageWords) -> int | None:
-    if len(heading) < MIN_HEADING_WORDS:
+    if len(heading) < MIN_HEADING_WORDS or heading[-1].endswith(","):
         return None
     if not opener[:1].isupper() or (len(opener) > 1 and opener.isupper()) or not opener.isalpha():
         return None  # the sentence must open with a capitalised word, not an acronym
     if heading[0].lower() in _NOT_A_HEADING_START or heading[-1].lower() in _SMALL_WORDS:
         return None  # "People with | Addisons disease ...": the run is the sentence's own start
     capitalised = [w for w in heading if w[:1].isupper() and w.lower() not in _SMALL_WORDS]
-    if len(capitalised) < MIN_HEADING_WORDS:
+    title_case = len(heading) > MIN_HEADING_WORDS and all(w[:1].isupper() for w in heading)
+    if len(capitalised) < MIN_HEADING_WORDS and not title_case:
         return None  # "The Federal | Government requires ...": too little to tell a heading
     all_capitals = all(w.isupper() for w in capitalised)
-    if not all_capitals and any(_is_acronym(w) for w in heading):
-        return None  # an acronym in Title Case ("NCI's Breast Cancer Risk Assessment Tool")
-    everyday = sum(passage.is_everyday(w) for w in capitalised)
-    if 2 * everyday < len(capitalised) or not passage.is_everyday(heading[-1]):
+    if not all_capitals and _is_acronym(heading[0]):
+        return None  # a name led by an acronym ("NCI's Breast Cancer Risk Assessment Tool")
+    words = [w for w in capitalised if not _is_acronym(w)]  # "How COPD Affects Airways"
+    everyday = sum(passage.is_everyday(w) for w in words)
+    if 2 * everyday < len(words) or not passage.is_everyday(heading[-1]):
         return None  # mostly words the passage always capitalises: a name
-    if not passage.is_everyday(opener):
+    if opener.lower() not in _OPENERS and not passage.is_everyday(opener):
         return None  # "Ehlers-Danlos | Syndrome progeroid type ...": the name goes on
     if passage.text.count(f"{heading[-1]} {opener}") > 1:
         return None  # the pair recurs: one name ("Staging System"), not a heading and a sentence

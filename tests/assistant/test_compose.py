@@ -145,3 +145,41 @@ def test_a_sentence_pointing_back_at_its_passage_is_not_quoted():
     composition = ExtractiveComposer().compose(question=question, query=question, passages=[celiac])
     assert composition.statements
     assert not any("these" in s.text.lower().split() for s in composition.statements)
+
+
+def test_a_sentence_leaning_on_the_one_before_is_not_quoted():
+    # NHLBI's blood-pressure treatments: "As a result, your heart pumps less blood ..." and "ACE
+    # inhibitors block this process ..." explain a medicine named in the sentence before them.
+    # The passages are the windows the real index ranks first for the question: the first 908
+    # characters of the prevention section, the treatment section, and NHLBI's 922 characters
+    # from "Help your heart beat slower ...".
+    prevention = passage("NIHSeniorHealth_0000036_Sec4")
+    section = passage("NHLBI_0000071_Sec7").text
+    start = section.index("Help your heart beat slower")
+    window = section[start : start + 922]
+    assert "As a result, your heart pumps less blood" in window
+    assert "block this process" in window
+    found = [
+        replace(prevention, text=prevention.text[:908]),
+        passage("NIHSeniorHealth_0000036_Sec20"),
+        passage("NHLBI_0000071_Sec7", text=window),
+    ]
+    question = "How can I lower my high blood pressure?"
+    composition = ExtractiveComposer().compose(question=question, query=question, passages=found)
+    texts = [s.text for s in composition.statements]
+    assert texts
+    assert not any(t.startswith("As a result") or "this process" in t for t in texts), texts
+
+
+def test_a_sentence_sending_the_reader_elsewhere_is_not_quoted():
+    # "To learn more about DASH, see Lowering Your Blood Pressure with DASH." names a booklet the
+    # patient cannot open here.
+    prevention = passage("NIHSeniorHealth_0000036_Sec4")
+    assert "To learn more about DASH, see" in prevention.text
+    question = "How can I lower my high blood pressure?"
+    composition = ExtractiveComposer().compose(
+        question=question, query=question, passages=[prevention]
+    )
+    texts = [s.text for s in composition.statements]
+    assert texts
+    assert not any("learn more" in t.lower() for t in texts), texts

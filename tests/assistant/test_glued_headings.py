@@ -25,6 +25,10 @@ def _sentence(section_id: str, opening: str) -> tuple[str, PassageWords]:
         ("NIHSeniorHealth_0000033_Sec1", "Blood Flow to the Heart Is Blocked", "The heart works"),
         ("NIHSeniorHealth_0000008_Sec2", "Risk Factors", "Risk factors are conditions"),
         ("NIHSeniorHealth_0000036_Sec4", "If You Drink", "Drinking too much alcohol"),
+        ("NIHSeniorHealth_0000036_Sec4", "Steps You Can Take", "You can take steps"),
+        ("NIHSeniorHealth_0000028_Sec2", "A Buildup of Uric Acid", "Most people with gout"),
+        ("NIHSeniorHealth_0000012_Sec1", "How COPD Affects Airways", 'The "airways" are'),
+        ("NIHSeniorHealth_0000062_Sec4", "Burning, Itching, Tingling, Then a Rash", "An outbreak"),
         # A.D.A.M. writes them in capitals.
         ("ADAM_0002803_Sec1", "OSTOMY NURSE", "An ostomy nurse is a nurse"),
     ],
@@ -45,6 +49,8 @@ def test_a_glued_heading_is_cut_off(section_id, glued, sentence_start):
         ("CancerGov_0000007_1_Sec6", "The Barcelona Clinic Liver Cancer Staging System"),
         ("CancerGov_0000027_4_Sec2", "NCI's Breast Cancer Risk Assessment Tool"),
         ("NIDDK_0000036_Sec8", "The Federal Government requires"),
+        ("NIDDK_0000211_Sec7", "Use the Daily Bladder Diary"),
+        ("NHLBI_0000126_Sec1", "The Health Topics How the Heart Works article"),
         ("GARD_0002200_Sec3", "How is Fabry disease inherited"),
     ],
 )
