@@ -117,6 +117,9 @@ _BACK_REFERENCE_RE = re.compile(
     re.IGNORECASE,
 )
 
+# "X is a ...", "X (say-it) are the ...": a sentence defining its subject.
+_DEFINITION_RE = re.compile(r"^(?P<subject>[^,;:]{1,60}?)\s+(?:is|are)\s+(?:a|an|the|one)\b", re.I)
+
 MIN_WORDS = 6
 MAX_WORDS = 38
 TARGET_WORDS = 20
@@ -281,6 +284,23 @@ class _Candidate:
     coverage: float
     score: float
 
+    @property
+    def defines(self) -> str | None:
+        return defined_subject(self.text)
+
+
+def defined_subject(text: str) -> str | None:
+    """What a sentence like "Asthma (AZ-ma) is a chronic lung disease ..." defines ("asthma").
+
+    Sources word the same definition differently ("Asthma is a breathing disorder that affects
+    the airways"); an answer needs one of them, not three.
+    """
+    match = _DEFINITION_RE.match(text)
+    if match is None:
+        return None
+    subject = " ".join(re.sub(r"\([^)]*\)", " ", match["subject"]).lower().split())
+    return subject if 0 < len(subject.split()) <= 5 else None
+
 
 def clean_sentence(text: str) -> str:
     """Strip a leading "Heading : " label (A.D.A.M. and MedlinePlus use them) and extra spaces."""
@@ -404,6 +424,8 @@ class ExtractiveComposer:
                 continue
             if any(_similar(cand.terms, other.terms) for other in chosen):
                 continue
+            if cand.defines and any(cand.defines == other.defines for other in chosen):
+                continue  # the same thing defined again, in another source's words
             n_words = len(words(cand.text))
             if chosen and total_words + n_words > self.max_words:
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -183,3 +184,23 @@ def test_a_sentence_sending_the_reader_elsewhere_is_not_quoted():
     texts = [s.text for s in composition.statements]
     assert texts
     assert not any("learn more" in t.lower() for t in texts), texts
+
+
+def test_a_topic_is_defined_once_not_in_every_source_s_words():
+    # GARD, A.D.A.M., MedlinePlus and NHLBI each open with their own definition of asthma.
+    found = [
+        passage(section_id)
+        for section_id in (
+            "GARD_0000491_Sec1",
+            "ADAM_0000334_Sec1",
+            "MPlusHealthTopics_0000065_Sec1",
+            "NHLBI_0000010_Sec1",
+        )
+    ]
+    composition = ExtractiveComposer().compose(
+        question="what is asthma?", query="what is asthma?", passages=found
+    )
+    texts = [s.text for s in composition.statements]
+    definitions = [t for t in texts if re.match(r"Asthma(?: \([^)]*\))? (?:is|are) an? ", t)]
+    assert len(definitions) == 1, texts
+    assert len(texts) >= 2, texts
