@@ -125,6 +125,22 @@ def test_question_templates_give_focus_and_type():
         "susceptibility",
     )
     assert parse_question("Living with a stoma")[:2] == ("Living with a stoma", "information")
+    # A template whose topic the corpus lost names no topic (not "How to prevent").
+    assert parse_question("How to prevent  ?")[:2] == ("", "prevention")
+    assert parse_question("Who is at risk for ? ?")[:2] == ("", "susceptibility")
+
+
+@needs_corpus
+def test_a_question_that_lost_its_topic_takes_its_documents(corpus):
+    # Three CDC documents have no <Focus>, and some of their questions a hole where the topic was:
+    # "What is (are)  ?". Read as a topic, "(are)" or "How to prevent" matched every question of
+    # that kind; the section takes the topic its siblings name instead.
+    by_id = corpus[2]
+    assert by_id["CDC_0000423_Sec1"].question == "What is (are) ?"
+    assert by_id["CDC_0000423_Sec1"].focus == "staphylococcus aureus"
+    assert by_id["CDC_0000424_Sec1"].focus == "vancomycin-resistant enterococci"
+    assert by_id["CDC_0000199_Sec19"].focus == "how vaccines prevent disease"
+    assert all(s.focus for s in corpus[1])
 
 
 def _write(path: Path, text: str) -> Path:

@@ -284,3 +284,15 @@ def test_an_empty_index_finds_nothing(tmp_path):
     assert index.is_empty()
     assert index.search("What causes celiac disease?") == []
     assert HybridRetriever(index=index, mode="bm25").search("celiac") == []
+
+
+def test_a_question_that_lost_its_topic_does_not_answer_every_question_of_its_kind(
+    tmp_path, medquad_sections
+):
+    # CDC's "Who is at risk for ? ?" once had "Who is at risk for ?" as its topic name, which every
+    # question about risk names in full: it ranked second, among the heart-disease answers.
+    index = KnowledgeIndex(directory=tmp_path / "index", cache_dir=CACHE_DIR)
+    index.rebuild(docs_of(medquad_sections, "CDC_0000199", "NHLBI_0000044"))
+    found = [p.section_id for p in index.search("Who is at risk for heart disease?", k=6)]
+    assert found[0] == "NHLBI_0000044_Sec4"  # Who is at risk for Coronary Heart Disease?
+    assert all(sid.startswith("NHLBI_0000044_") for sid in found), found
