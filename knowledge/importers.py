@@ -218,6 +218,15 @@ class Importer:
         if changed_articles:
             Article.objects.bulk_update(changed_articles, [*_ARTICLE_FIELDS, "updated_at"])
         report.articles_created, report.articles_updated = len(new_articles), len(changed_articles)
+        # An article's description (its focus above all) travels with every indexed section, as
+        # when a curator edits it: its approved sections are indexed again.
+        changed_ids = {a.pk for a in changed_articles}
+        if changed_ids:
+            report.index_ids.update(
+                s.external_id
+                for s in self.known.sections.values()
+                if s.article_id in changed_ids and s.current_approved_id
+            )
 
         # Sections: new ones get v1; changed content gets the next version number.
         new_sections: list[Section] = []

@@ -230,3 +230,22 @@ def test_whole_corpus_imports_quickly_and_reimports_as_a_no_op(curator, capsys):
             f"re-import {second_seconds:.1f} s"
         )
     assert first_seconds < 90
+
+
+def test_a_changed_article_description_reindexes_its_approved_sections(small_corpus, curator):
+    import_medquad(small_corpus, approve_as=curator)
+    path = small_corpus / "3_GHR_QA" / "0000804.xml"
+    article = Article.objects.get(external_id="GHR_0000804")
+    approved = set(
+        article.sections.exclude(current_approved=None).values_list("external_id", flat=True)
+    )
+    path.write_text(
+        path.read_text("utf-8").replace(f"<Focus>{article.focus}</Focus>", "<Focus>PKD</Focus>")
+    )
+
+    report = import_medquad(small_corpus, approve_as=curator)
+
+    article.refresh_from_db()
+    assert article.focus == "PKD"
+    assert report.articles_updated == 1 and report.sections_changed == 0
+    assert approved and report.index_ids == approved
