@@ -283,10 +283,7 @@ class _Candidate:
     terms: frozenset[str]
     coverage: float
     score: float
-
-    @property
-    def defines(self) -> str | None:
-        return defined_subject(self.text)
+    defines: str | None  # what the sentence defines, if it is a definition (`defined_subject`)
 
 
 def defined_subject(text: str) -> str | None:
@@ -379,7 +376,9 @@ class ExtractiveComposer:
                     score -= 0.6
                 elif _BACK_REFERENCE_RE.search(text):
                     score -= 0.4
-                yield _Candidate(text, rank, sentence.position, terms, cov, score)
+                yield _Candidate(
+                    text, rank, sentence.position, terms, cov, score, defined_subject(text)
+                )
 
     def compose(
         self,

@@ -264,8 +264,13 @@ def _topics_filled(sections: list[SectionRecord]) -> list[SectionRecord]:
     foci = [s.focus for s in sections if s.focus]
     if not foci or all(s.focus for s in sections):
         return sections
-    common = max(dict.fromkeys(foci), key=foci.count)
+    common = most_named(foci)
     return [s if s.focus else replace(s, focus=common) for s in sections]
+
+
+def most_named(foci: list[str]) -> str:
+    """The topic most of a document's sections name (the first of them on a tie)."""
+    return max(dict.fromkeys(foci), key=foci.count)
 
 
 # --------------------------------------------------------------------------------------------

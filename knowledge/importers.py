@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from . import selectors
-from .corpus import CorpusError, FileResult, SectionRecord, iter_jsonl, iter_medquad
+from .corpus import CorpusError, FileResult, SectionRecord, iter_jsonl, iter_medquad, most_named
 from .models import Article, Origin, ReviewState, Section, SectionVersion, content_hash
 from .services import NotAllowed, default_review_by
 
@@ -87,7 +88,7 @@ def _article_fields(records: list[SectionRecord]) -> dict:
     # A few corpus documents give their sections different foci; the article keeps the one most
     # of its sections agree on.
     foci = [r.focus for r in records if r.focus]
-    focus = max(dict.fromkeys(foci), key=foci.count) if foci else first.document_id
+    focus = most_named(foci) if foci else first.document_id
     return {
         "source": first.source,
         "document_id": first.document_id,
@@ -106,6 +107,8 @@ class _Known:
 
     articles: dict[str, Article]
     sections: dict[str, Section]
+    # Article pk -> its approved sections' ids, made on first use (only a changed article needs it).
+    _approved_by_article: dict[int, list[str]] | None = None
 
     @classmethod
     def load(cls) -> _Known:
@@ -125,6 +128,15 @@ class _Known:
             )
         }
         return cls(articles=articles, sections=sections)
+
+    def approved_of(self, article_pk: int) -> list[str]:
+        """External ids of an article's sections that have an approved version."""
+        if self._approved_by_article is None:
+            self._approved_by_article = defaultdict(list)
+            for section in self.sections.values():
+                if section.current_approved_id:
+                    self._approved_by_article[section.article_id].append(section.external_id)
+        return self._approved_by_article.get(article_pk, [])
 
 
 @contextmanager
@@ -220,13 +232,8 @@ class Importer:
         report.articles_created, report.articles_updated = len(new_articles), len(changed_articles)
         # An article's description (its focus above all) travels with every indexed section, as
         # when a curator edits it: its approved sections are indexed again.
-        changed_ids = {a.pk for a in changed_articles}
-        if changed_ids:
-            report.index_ids.update(
-                s.external_id
-                for s in self.known.sections.values()
-                if s.article_id in changed_ids and s.current_approved_id
-            )
+        for article in changed_articles:
+            report.index_ids.update(self.known.approved_of(article.pk))
 
         # Sections: new ones get v1; changed content gets the next version number.
         new_sections: list[Section] = []
@@ -358,6 +365,8 @@ class Importer:
         total.index_ids |= part.index_ids
         for section in new_sections:
             self.known.sections[section.external_id] = section
+        if new_sections:
+            self.known._approved_by_article = None  # made again, with them, when next needed
 
 
 def import_medquad(
