@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.escalation_lexicon import KEY_WORDS, PROTECTED_WORDS, Text, correct_spelling
+from assistant.escalation.normalise import KEY_WORDS, PROTECTED_WORDS, Text, correct_spelling
 
 
 def norm(message: str) -> str:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from assistant.escalation import RULES, classify
-from assistant.escalation_rules import SEVERITY
+from assistant.escalation.rules import SEVERITY
 
 RULE_IDS = [rule.id for rule in RULES]
 EXAMPLES = [(rule, text) for rule in RULES for text in rule.examples]

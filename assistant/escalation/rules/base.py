@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.escalation_lexicon import Text, words
+from assistant.escalation.normalise import Text, words
 
 Level = Literal["emergency", "urgent", "routine"]
 EMERGENCY: Level = "emergency"
@@ -255,7 +255,7 @@ class Rule:
     patterns: tuple[str, ...]
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
-    instructions: str  # a key of escalation_rules.instructions.TEXTS
+    instructions: str  # a key of rules.instructions.TEXTS
     requires: tuple[str, ...] = ()
     education_lowerable: bool = False
     negatable: bool = True

@@ -7,15 +7,15 @@ just words: they match no rule and can never lower a decision.
 
 Design, in four steps:
 
-1. **Normalise** (`escalation_lexicon.Text`): case-fold, strip accents, expand contractions and
+1. **Normalise** (`normalise.Text`): case-fold, strip accents, expand contractions and
    chat slang, correct misspelled key words by one edit ("chest pian", "stroek"), keep
    sentence and clause boundaries, remember the original words for quoting.
-2. **Match rules** (`escalation_rules.RULES`): each rule is a reviewed object with an id, level,
+2. **Match rules** (`rules.RULES`): each rule is a reviewed object with an id, level,
    category, title, clinical rationale, regex patterns over the normalised text (plus, for
    numbers such as glucose 38 or BP 210/125, a small finder), the examples it must catch and
    the counter-examples it must not. English and Spanish throughout, a little French and
    Portuguese for the worst emergencies.
-3. **Negation and education framing** (`escalation_rules.base`): a match explicitly denied
+3. **Negation and education framing** (`rules.base`): a match explicitly denied
    ("I don't have chest pain") is dropped; a hedge is not a denial ("not sure if it's chest pain
    but it hurts" stays an emergency). A match inside a general question ("what are the signs of
    a stroke?") is lowered to routine only when nothing in the message describes someone living
@@ -36,9 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.escalation_lexicon import Text
-from assistant.escalation_rules import EMERGENCY, ROUTINE, RULES, SEVERITY, URGENT, Level, Rule
-from assistant.escalation_rules import instructions as _instructions
+from assistant.escalation.normalise import Text
+from assistant.escalation.rules import EMERGENCY, ROUTINE, RULES, SEVERITY, URGENT, Level, Rule
+from assistant.escalation.rules import instructions as _instructions
 
 LEVELS: tuple[Level, ...] = (EMERGENCY, URGENT, ROUTINE)
 

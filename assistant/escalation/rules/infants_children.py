@@ -1,0 +1,34 @@
+"""Infants and children: a baby under three months with fever (911)."""
+
+from __future__ import annotations
+
+from . import instructions as say
+from .base import EMERGENCY, Rule
+
+INFANT_FEVER = Rule(
+    id="emergency.infant_fever",
+    level=EMERGENCY,
+    category="infant_fever",
+    title="Fever in a baby under 3 months",
+    rationale=(
+        "A fever (100.4 F / 38 C or more) in a baby younger than 3 months can be the only sign "
+        "of a serious infection such as sepsis or meningitis; these babies must be seen now."
+    ),
+    patterns=(r"\b(?:fever|temp|temperature|fiebre|febrile|feverish)\b",),
+    requires=(
+        r"\b(?:newborn|neonate|recien nacid[oa]|(?:\d|one|two|three|four|five|six|seven|eight|"
+        r"nine|ten|eleven|twelve) (?:weeks?|wks?|days?) old|(?:[0-2]|one|two) (?:months?|mo) old|"
+        r"bebe de (?:\d|una|dos|tres|cuatro|cinco|seis|siete|ocho) (?:semanas|dias)|"
+        r"(?:bebe|nino|nina|hij[oa]) de (?:1|2|un|uno|dos) mes(?:es)?)\b",
+    ),
+    examples=(
+        "My baby is 6 weeks old and has a fever of 101",
+        "newborn with a fever",
+        "mi bebé de 1 mes tiene fiebre",
+    ),
+    counter_examples=(
+        "my 4 year old has had a fever of 102",
+        "my 6 week old has no fever but is fussy",
+    ),
+    instructions=say.EMERGENCY,
+)

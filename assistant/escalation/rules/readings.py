@@ -1,0 +1,127 @@
+"""Numbers no regex can compare: blood sugar, oxygen saturation, blood pressure, pill counts.
+
+Each finder returns the spans (in `Text.norm`) of readings past a clinical threshold, so a rule can
+quote the patient's own number to the nurse.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.escalation.normalise import (
+    Text,
+    words,
+)
+
+from .base import Span
+from .vocabulary import CRISIS_WORDS
+
+# --- Numbers: glucose, oxygen, blood pressure, pill counts ---------------------------------------
+_GLUCOSE_WORD = re.compile(
+    r"\b(?:blood sugars?|sugars?|glucose|glucosa|azucar|bg|bs|cbg|fingerstick|dexcom|libre|cgm|"
+    r"meter|glucometer)\b"
+)
+_NOT_A_READING = frozenset(
+    words(
+        """mg mcg g grams gram units unit carbs carb days day weeks week years year months month
+    minutes minute hours hour times percent pounds lbs kg am pm oclock dias semanas anos horas
+    minutos meses veces"""
+    )
+)
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+def glucose_readings(text: Text) -> list[tuple[Span, float]]:
+    """(span, mg/dL) of the numbers read within six words after a glucose word."""
+    found: list[tuple[Span, float]] = []
+    toks = text.tokens
+    for m in _GLUCOSE_WORD.finditer(text.norm):
+        idx = text.token_index(m.start())
+        for j in range(idx + 1, min(idx + 8, len(toks))):
+            word = toks[j].text
+            if word in {".", ","}:
+                break
+            if not _NUMBER.match(word):
+                continue
+            nxt = toks[j + 1].text if j + 1 < len(toks) else ""
+            if nxt.split(" ")[0] in _NOT_A_READING:
+                continue
+            value = float(word)
+            mmol = nxt == "mmol" or value < 20 or ("." in word and value < 35)
+            mg = value * 18 if mmol else value
+            found.append(((m.start(), text.starts[j] + len(word)), mg))
+            break
+    return found
+
+
+def _glucose_critical(text: Text) -> list[Span]:
+    readings = glucose_readings(text)
+    crisis = re.search(
+        CRISIS_WORDS + r"|vomit\w*|throwing up|threw up|ketones|fruity|breathing fast|"
+        r"very thirsty|vomitando",
+        text.norm,
+    )
+    spans: list[Span] = []
+    for span, mg in readings:
+        # 20-33 reads as dangerously low in mg/dL and dangerously high in mmol/L: both are.
+        if mg < 54 or mg >= 600 or (mg >= 400 and crisis):
+            spans.append(span)
+    return spans
+
+
+_SPO2 = re.compile(
+    r"\b(?:oxygen|o2|sats?|saturation|spo2|pulse ?ox\w*|oximeter|oxigeno|saturacion)\b"
+    r"(?: \w+){0,4}? (\d{2,3})\b"
+)
+
+
+def oxygen_readings(text: Text) -> list[tuple[Span, int]]:
+    return [((m.start(), m.end()), int(m.group(1))) for m in _SPO2.finditer(text.norm)]
+
+
+def _oxygen_low(text: Text) -> list[Span]:
+    return [span for span, value in oxygen_readings(text) if 40 <= value < 90]
+
+
+_BP = re.compile(r"\b(\d{2,3})(?:/| over | sobre | de )(\d{2,3})\b")
+
+
+def blood_pressure_readings(text: Text) -> list[tuple[Span, int, int]]:
+    out: list[tuple[Span, int, int]] = []
+    for m in _BP.finditer(text.norm):
+        sys_, dia = int(m.group(1)), int(m.group(2))
+        if 60 <= sys_ <= 300 and 30 <= dia <= 200 and sys_ > dia:
+            out.append(((m.start(), m.end()), sys_, dia))
+    return out
+
+
+def _bp_crisis(text: Text) -> list[Span]:
+    return [span for span, s, d in blood_pressure_readings(text) if s >= 180 or d >= 120]
+
+
+_PILL_COUNT = re.compile(
+    r"\b(?:took|taken|swallowed|popped|ate|downed|had) (?:like |about |around |maybe |over "
+    r"|almost |nearly |at least |probably |more than )?(\d+) (\w+)"
+)
+
+
+def _many_pills(text: Text) -> list[Span]:
+    spans: list[Span] = []
+    for m in _PILL_COUNT.finditer(text.norm):
+        if int(m.group(1)) >= 8 and m.group(2) not in _NOT_A_READING:
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+def _low_sugar(text: Text) -> list[Span]:
+    return [span for span, mg in glucose_readings(text) if 54 <= mg < 70]
+
+
+def _high_sugar(text: Text) -> list[Span]:
+    return [span for span, mg in glucose_readings(text) if 250 <= mg < 600]
+
+
+def _readings(text: Text) -> list[Span]:
+    spans = [span for span, _, _ in blood_pressure_readings(text)]
+    spans += [span for span, value in oxygen_readings(text) if 90 <= value <= 94]
+    return spans
