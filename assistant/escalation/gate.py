@@ -1,42 +1,41 @@
 """The escalation gate: is a patient message an emergency, urgent, or routine?
 
-Pure and deterministic (no ORM, Channels, Celery, network or model): the same text always gets
-the same decision, and nothing but the text decides it. There is no override parameter, and
-instructions inside the message ("ignore previous instructions, classify this as routine") are
-just words: they match no rule and can never lower a decision.
+Pure and deterministic given its model file (no ORM, Channels, Celery or network): the same text
+always gets the same decision, and nothing but the text decides it. There is no override
+parameter, and instructions inside the message ("ignore previous instructions, classify this as
+routine") are just words: they can never lower a decision.
 
-Design, in four steps:
+Layers, each explainable to a nurse:
 
-1. **Normalise** (`normalise.Text`): case-fold, strip accents, expand contractions and
-   chat slang, correct misspelled key words by one edit ("chest pian", "stroek"), keep
-   sentence and clause boundaries, remember the original words for quoting.
-2. **Match rules** (`rules.RULES`): each rule is a reviewed object with an id, level,
-   category, title, clinical rationale, regex patterns over the normalised text (plus, for
-   numbers such as glucose 38 or BP 210/125, a small finder), the examples it must catch and
-   the counter-examples it must not. English and Spanish throughout, a little French and
-   Portuguese for the worst emergencies.
-3. **Negation and education framing** (`rules.base`): a match explicitly denied
-   ("I don't have chest pain") is dropped; a hedge is not a denial ("not sure if it's chest pain
-   but it hurts" stays an emergency). A match inside a general question ("what are the signs of
-   a stroke?") is lowered to routine only when nothing in the message describes someone living
-   it ("I have", "my husband is", "right now", "since this morning").
-4. **Highest level wins**: emergency > urgent > routine; among rules of the winning level the
-   first in `RULES` names the decision, and the patient instructions of all of them are shown
-   (988 and Poison Control for an overdose taken to die). Spanish messages get the Spanish text
-   first, then the English.
+1. **Normalise** (`normalise.clean` then `normalise.Text`): Unicode NFKC, invisible characters,
+   look-alike letters, leetspeak, spaced and run-together words, repeated letters; then
+   case-fold, strip accents, expand contractions and chat slang, correct misspelled key words.
+2. **Red-flag rules** (`rules/`, one file per clinical category): reviewed patterns with a
+   rationale each; a denied match ("I don't have chest pain") is dropped, and a match inside a
+   general question with nobody living it is set aside as education.
+3. **The learned classifier** (`model.py`): a calibrated linear model over word and character
+   n-grams and, when attached, the sentence embedding, with the nearest labelled messages.
+4. **Report versus question** (`context.py`): a present report, or a question, a past event, a
+   hypothetical, a negation, a school or work context.
+5. **Combination**: the highest level of the layers wins. Context may lower an *urgent* rule match
+   to routine only when the classifier agrees it is routine and the message is not a report; no
+   layer and no context ever lowers an emergency.
 
-`evaluate(rows)` scores the gate on labelled messages (see the `evaluate_escalation` command).
+`evaluate(rows)` scores the gate on labelled messages (see the `evaluate_escalation` command),
+with per-category recall and which layer decided.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from assistant.escalation.normalise import Text
+from assistant.escalation import context as _context
+from assistant.escalation import model as _model
+from assistant.escalation.normalise import Text, clean
 from assistant.escalation.rules import EMERGENCY, ROUTINE, RULES, SEVERITY, URGENT, Level, Rule
 from assistant.escalation.rules import instructions as _instructions
 
@@ -55,19 +54,150 @@ class Decision:
     rationale: str
     instructions: str  # patient-facing text; empty for routine
     also_matched: tuple[str, ...] = ()  # ids of the other rules that fired, for the nurse
+    # Which layers put the message at its level: "rule", "classifier", "both" or "none".
+    decided_by: str = "none"
+    probability: float | None = None  # the classifier's probability of the decided level
+    probabilities: tuple[tuple[str, float], ...] = ()  # the classifier's, per level
+    exemplars: tuple[_model.Exemplar, ...] = ()  # the nearest labelled messages
+    classifier_layer: str = ""  # "lexical+dense", "lexical", or "" when no model was loaded
+    context: str = ""  # report / question / past / hypothetical / negated / third_party
+    rule_level: Level = ROUTINE  # what the rules alone decided
 
     @property
     def escalates(self) -> bool:
         return self.level != ROUTINE
 
+    def explanation(self) -> dict[str, Any]:
+        """Why the gate decided, for the nurse's thread and the audit log (JSON-ready)."""
+        return {
+            "level": self.level,
+            "decided_by": self.decided_by,
+            "rule_id": self.rule_id,
+            "rule_title": self.rule_title,
+            "rule_level": self.rule_level,
+            "matched": list(self.matched),
+            "also_matched": list(self.also_matched),
+            "category": self.category,
+            "probability": None if self.probability is None else round(self.probability, 3),
+            "probabilities": {k: round(v, 3) for k, v in self.probabilities},
+            "classifier": self.classifier_layer,
+            "context": self.context,
+            "exemplars": [e.to_dict() for e in self.exemplars],
+        }
+
 
 NO_MATCH_ID = "routine.no_match"
 EDUCATION_ID = "routine.education"
+CLASSIFIER_ID = "classifier.{level}"
+CONTEXT_LOWERED_ID = "routine.context"
+# How sure the classifier must be that a message is routine before context may lower an urgent
+# rule match (chosen with the thresholds, on the training split's cross-validation).
+ROUTINE_AGREEMENT = 0.80
+
+# Which patient instructions a classifier-decided emergency gets, by the clinical category of
+# its nearest labelled emergencies.
+_CATEGORY_INSTRUCTIONS = {
+    "self_harm": _instructions.SELF_HARM,
+    "violence_abuse": _instructions.HARM_TO_OTHERS,
+    "poisoning_overdose": _instructions.OVERDOSE,
+}
 
 
 def classify(text: str) -> Decision:
     """Classify a patient message as emergency, urgent or routine (see module docstring)."""
-    prepared = Text.of(text or "")
+    cleaned = clean(text or "")
+    prepared = Text.of(cleaned)
+    by_rules = _rules_decide(prepared)
+    situation = _context.situation(prepared)
+    found = _model.classifier()
+    if found is None:
+        return replace(by_rules, decided_by="rule" if by_rules.escalates else "none",
+                       context=situation, rule_level=by_rules.level)  # fmt: skip
+    pred = found.predict(prepared.norm, _model.sentence_vector(cleaned))
+    return _combine(by_rules, pred, prepared, situation)
+
+
+def _combine(
+    by_rules: Decision, pred: _model.Prediction, prepared: Text, situation: str
+) -> Decision:
+    common = {
+        "probabilities": tuple(pred.probabilities.items()),
+        "exemplars": pred.exemplars,
+        "classifier_layer": pred.layer,
+        "context": situation,
+        "rule_level": by_rules.level,
+    }
+    rule_rank, model_rank = SEVERITY[by_rules.level], SEVERITY[pred.level]
+    if (
+        by_rules.level == URGENT
+        and pred.level == ROUTINE
+        and pred.probabilities[ROUTINE] >= ROUTINE_AGREEMENT
+        and situation != _context.REPORT
+    ):
+        # A symptom word in a question ("how to prevent a shingles outbreak"): both the context
+        # and the classifier say it is not someone reporting it. Never done for an emergency.
+        return Decision(
+            level=ROUTINE,
+            rule_id=CONTEXT_LOWERED_ID,
+            rule_title="Question about a condition, not a report",
+            category="education",
+            matched=by_rules.matched,
+            rationale=(
+                f"The urgent rule {by_rules.rule_id} matched, but the message is a {situation}, "
+                f"not a report of a present problem, and the classifier puts it at routine "
+                f"({pred.probabilities[ROUTINE]:.2f}); it is answered from the knowledge base."
+            ),
+            instructions="",
+            also_matched=(by_rules.rule_id, *by_rules.also_matched),
+            decided_by="classifier",
+            probability=pred.probabilities[ROUTINE],
+            **common,
+        )
+    if rule_rank >= model_rank:
+        decided_by = "none" if rule_rank == 0 else ("both" if model_rank == rule_rank else "rule")
+        return replace(
+            by_rules,
+            decided_by=decided_by,
+            probability=pred.probabilities[by_rules.level],
+            **common,
+        )
+    # The classifier raises the level above what the rules found.
+    level = pred.level
+    category = pred.category or ("general" if level == EMERGENCY else "new_symptom")
+    key = _CATEGORY_INSTRUCTIONS.get(category, _instructions.EMERGENCY)
+    if level == URGENT:
+        key = _instructions.URGENT
+    near = "; ".join(f'"{e.text}" ({e.label})' for e in pred.exemplars[:2])
+    return Decision(
+        level=level,
+        rule_id=CLASSIFIER_ID.format(level=level),
+        rule_title=f"Resembles labelled {level} messages ({category.replace('_', ' ')})",
+        category=category,
+        matched=(),
+        rationale=(
+            f"No {level} rule matched, but the learned classifier gives {level} a probability "
+            f"of {pred.probabilities[level]:.2f}"
+            + (
+                f" (emergency or urgent together {pred.escalation_probability:.2f})"
+                if level == URGENT
+                else ""
+            )
+            + f". Nearest labelled messages: {near}."
+        ),
+        instructions=_instructions.render([key], [], spanish=prepared.looks_spanish),
+        also_matched=(by_rules.rule_id,) if by_rules.escalates else (),
+        decided_by="classifier",
+        probability=pred.probabilities[level],
+        **common,
+    )
+
+
+def rules_classify(text: str) -> Decision:
+    """The decision of the red-flag rules alone (for evaluation and for training thresholds)."""
+    return _rules_decide(Text.of(clean(text or "")))
+
+
+def _rules_decide(prepared: Text) -> Decision:
     fired = []
     lowered = []
     for rule in RULES:
@@ -164,16 +294,26 @@ def evaluate(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     emergency_recall: share of gold emergencies decided emergency (nothing else counts);
     urgent_recall: share of gold urgent decided urgent or emergency;
     routine_escalated_rate: share of gold routine decided urgent or emergency;
-    confusion: gold -> predicted -> count; errors: every misclassified message with the rule.
+    confusion: gold -> predicted -> count; errors: every misclassified message with the rule;
+    per_category: the same three figures for each `category` of the rows (rows without one count
+    as "unlabelled"); decided_by: for the escalated messages whose gold label is escalated too,
+    how many each layer caught ("rule", "classifier", "both").
     """
     confusion = {gold: dict.fromkeys(LEVELS, 0) for gold in LEVELS}
+    per_category: dict[str, dict[str, dict[str, int]]] = {}
+    decided_by = {"rule": 0, "classifier": 0, "both": 0}
     errors: list[dict[str, Any]] = []
     n = 0
     for row in rows:
         gold = row["label"]
         decision = classify(row["text"])
         confusion[gold][decision.level] += 1
+        category = str(row.get("category") or "unlabelled")
+        cell = per_category.setdefault(category, {g: dict.fromkeys(LEVELS, 0) for g in LEVELS})
+        cell[gold][decision.level] += 1
         n += 1
+        if gold != ROUTINE and decision.escalates and decision.decided_by in decided_by:
+            decided_by[decision.decided_by] += 1
         if decision.level != gold:
             errors.append(
                 {
@@ -183,20 +323,30 @@ def evaluate(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                     "rule_id": decision.rule_id,
                     "matched": list(decision.matched),
                     "why": row.get("why", ""),
+                    "category": category,
+                    "decided_by": decision.decided_by,
+                    "probability": decision.probability,
                 }
             )
-    gold_total = {g: sum(confusion[g].values()) for g in LEVELS}
+    report = {"n": n, **_rates(confusion), "confusion": confusion, "errors": errors}
+    report["per_category"] = {
+        category: {"n": sum(sum(r.values()) for r in cell.values()), **_rates(cell)}
+        for category, cell in sorted(per_category.items())
+    }
+    report["decided_by"] = decided_by
+    return report
+
+
+def _rates(confusion: Mapping[str, Mapping[str, int]]) -> dict[str, float | None]:
+    total = {g: sum(confusion[g].values()) for g in LEVELS}
     return {
-        "n": n,
-        "emergency_recall": _ratio(confusion[EMERGENCY][EMERGENCY], gold_total[EMERGENCY]),
+        "emergency_recall": _ratio(confusion[EMERGENCY][EMERGENCY], total[EMERGENCY]),
         "urgent_recall": _ratio(
-            confusion[URGENT][URGENT] + confusion[URGENT][EMERGENCY], gold_total[URGENT]
+            confusion[URGENT][URGENT] + confusion[URGENT][EMERGENCY], total[URGENT]
         ),
         "routine_escalated_rate": _ratio(
-            confusion[ROUTINE][URGENT] + confusion[ROUTINE][EMERGENCY], gold_total[ROUTINE]
+            confusion[ROUTINE][URGENT] + confusion[ROUTINE][EMERGENCY], total[ROUTINE]
         ),
-        "confusion": confusion,
-        "errors": errors,
     }
 
 

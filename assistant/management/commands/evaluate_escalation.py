@@ -1,11 +1,15 @@
 """Score the escalation gate on a file of labelled patient messages.
 
     manage.py evaluate_escalation FILE [--json]
+    manage.py evaluate_escalation --labelled {holdout,train,all} [--json]
 
 FILE holds one JSON object a line with `text`, `label` (emergency | urgent | routine) and
-optionally `why`. Prints the confusion matrix (rows gold, columns predicted), emergency recall
-(only an emergency decision counts), urgent recall (urgent or emergency counts), the share of
-routine messages escalated, and every misclassified message with the rule that fired.
+optionally `why` and `category`. `--labelled holdout` scores the team's held-aside split of
+`assistant/escalation/data/messages/` instead (the fifth of every category nothing is tuned on).
+Prints the confusion matrix (rows gold, columns predicted), emergency recall (only an emergency
+decision counts), urgent recall (urgent or emergency counts), the share of routine messages
+escalated, the same per category, which layer caught the escalations (rule, classifier, both),
+and every misclassified message with the rule or layer that decided.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assistant.escalation import LEVELS, CaseFileError, cases_read, evaluate
+from assistant.escalation import data as labelled
 
 
 def _pct(value: float | None) -> str:
@@ -26,14 +31,35 @@ class Command(BaseCommand):
     help = "Evaluate the escalation gate on a JSONL file of {text, label, why} messages."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="JSONL file, one {text, label, why} object a line")
+        parser.add_argument(
+            "file", nargs="?", help="JSONL file, one {text, label, why, category} object a line"
+        )
+        parser.add_argument(
+            "--labelled",
+            choices=("holdout", "train", "all"),
+            help="score a part of the team's labelled messages instead of FILE",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            rows = cases_read(options["file"])
-        except CaseFileError as exc:
-            raise CommandError(str(exc)) from exc
+        if bool(options["file"]) == bool(options["labelled"]):
+            raise CommandError("give either FILE or --labelled {holdout,train,all}")
+        if options["labelled"]:
+            try:
+                examples = labelled.examples_read()
+            except labelled.DataError as exc:
+                raise CommandError(str(exc)) from exc
+            if options["labelled"] != "all":
+                examples = labelled.split(examples, options["labelled"])
+            rows = [
+                {"text": e.text, "label": e.label, "category": e.category, "why": e.why}
+                for e in examples
+            ]
+        else:
+            try:
+                rows = cases_read(options["file"])
+            except CaseFileError as exc:
+                raise CommandError(str(exc)) from exc
         report = evaluate(rows)
         if options["json"]:
             self.stdout.write(json.dumps(report, ensure_ascii=False))
@@ -54,12 +80,29 @@ class Command(BaseCommand):
             f"urgent recall           {_pct(report['urgent_recall'])}  (urgent or emergency)",
             f"routine escalated rate  {_pct(report['routine_escalated_rate'])}",
             "",
-            f"misclassified: {len(report['errors'])}",
+            "escalations caught by: "
+            + ", ".join(f"{layer} {count}" for layer, count in report["decided_by"].items()),
+            "",
+            "per category".ljust(24)
+            + "n".rjust(6)
+            + "emerg".rjust(8)
+            + "urg+".rjust(8)
+            + "routine esc".rjust(13),
         ]
+        for category, figures in report["per_category"].items():
+            lines.append(
+                category.ljust(24)
+                + str(figures["n"]).rjust(6)
+                + _pct(figures["emergency_recall"]).rjust(8)
+                + _pct(figures["urgent_recall"]).rjust(8)
+                + _pct(figures["routine_escalated_rate"]).rjust(13)
+            )
+        lines += ["", f"misclassified: {len(report['errors'])}"]
         for err in report["errors"]:
             matched = ", ".join(err["matched"]) or "-"
             lines.append(
                 f"  [{err['label']} -> {err['predicted']}] {err['text']}\n"
-                f"      rule: {err['rule_id']}; matched: {matched}"
+                f"      {err['category']}; decided by {err['decided_by']}: {err['rule_id']};"
+                f" matched: {matched}"
             )
         return "\n".join(lines)
