@@ -7,9 +7,8 @@ and browser of the admin request that caused it when there is one.
 
 from __future__ import annotations
 
+from portal.audit import audit_record
 from portal.middleware import current_request
-
-from .audit import audit_record
 
 
 def record_content_change(sender, *, user, action, object_type, object_id, version, **_):

@@ -25,6 +25,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from portal.audit import audit_record
 from portal.session_guard import SessionBoundConsumerMixin
 
 from . import events
@@ -108,6 +109,13 @@ class InboxConsumer(SessionBoundConsumerMixin, AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(
             events.conversation_group(esc.conversation_id), self.channel_name
         )
+        # The live thread is a read of the patient's messages, as the thread page is.
+        await self._audit(
+            "thread.watch",
+            object_type="escalation",
+            object_id=esc.pk,
+            patient_id=esc.conversation.patient_id,
+        )
         await self.send_json({"type": "watching", "escalation_id": esc.pk})
 
     # --- from the channel layer ---------------------------------------------------------------
@@ -116,6 +124,13 @@ class InboxConsumer(SessionBoundConsumerMixin, AsyncJsonWebsocketConsumer):
         data = await self._escalation_dict(event.get("escalation_id"))
         if data is not None:
             await self.send_json({"type": "escalation", "escalation": data})
+            # The row carries an excerpt of the patient's message.
+            await self._audit(
+                "queue.update",
+                object_type="escalation",
+                object_id=data["id"],
+                patient_id=data.get("patient_id"),
+            )
 
     async def inbox_alert(self, event: dict) -> None:
         if getattr(self.user, "pk", None) in (event.get("recipient_ids") or []):
@@ -134,6 +149,13 @@ class InboxConsumer(SessionBoundConsumerMixin, AsyncJsonWebsocketConsumer):
             data = await self._message_dict(message_id, conversation_id)
             if data is not None:
                 await self.send_json({"type": "message", "message": data})
+                await self._audit(
+                    "message.view",
+                    object_type="message",
+                    object_id=data["id"],
+                    patient_id=data.pop("_patient_id", None),
+                    detail={"via": "watch", "escalation_id": self.watched[conversation_id]},
+                )
                 return
 
     async def chat_thinking(self, event: dict) -> None:
@@ -144,17 +166,26 @@ class InboxConsumer(SessionBoundConsumerMixin, AsyncJsonWebsocketConsumer):
     async def _error(self, code: str, detail: str) -> None:
         await self.send_json({"type": "error", "code": code, "detail": detail})
 
+    async def _audit(self, action: str, **fields: Any) -> None:
+        await database_sync_to_async(audit_record)(
+            request_or_actor=self.scope, action=action, **fields
+        )
+
     @database_sync_to_async
     def _snapshot(self) -> dict:
         from django.utils import timezone
 
         now = timezone.now()
+        escalations = sel.escalations_open_for_queue(user=self.user)
+        # The queue shows an excerpt of each patient's message: one entry for the whole list.
+        audit_record(
+            request_or_actor=self.scope,
+            action="queue.view",
+            detail={"via": "socket", "escalation_ids": [e.pk for e in escalations]},
+        )
         return {
             "type": "queue",
-            "escalations": [
-                sel.escalation_to_inbox_dict(e, now=now)
-                for e in sel.escalations_open_for_queue(user=self.user)
-            ],
+            "escalations": [sel.escalation_to_inbox_dict(e, now=now) for e in escalations],
             "alerts": [sel.alert_to_dict(a) for a in sel.alerts_unread_for_user(user=self.user)],
         }
 
@@ -183,4 +214,5 @@ class InboxConsumer(SessionBoundConsumerMixin, AsyncJsonWebsocketConsumer):
         data = message_to_dict(message)
         data["role_label"] = message.get_role_display()
         data["kind_label"] = message.get_kind_display()
+        data["_patient_id"] = message.conversation.patient_id
         return data

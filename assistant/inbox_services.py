@@ -26,9 +26,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal import roles
+from portal.audit import audit_record
 
 from . import events
-from .audit import audit_record
 from .handoff import escalation_target
 from .inbox_models import Alert, CannedReply, Disposition, DraftReply
 from .inbox_selectors import can_manage_canned_replies, can_work_queue, overdue_q

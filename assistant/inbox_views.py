@@ -19,12 +19,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from assistant.preventive_care import preventive_panel_context
+from portal.audit import audit_record
 from portal.decorators import ADMIN_ONLY, NURSE_ONLY, STAFF_ONLY, role_required
 
 from . import dashboard as dash
 from . import inbox_selectors as sel
 from . import inbox_services as svc
-from .audit import audit_record
 from .inbox_forms import AuditFilterForm, CannedReplyForm, ReplyForm, ResolveForm
 from .inbox_models import CannedReply, Disposition
 from .models import Conversation, Escalation
@@ -56,6 +56,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     open_escalations = sel.escalations_open_for_queue(user=request.user)
     rows = [sel.escalation_to_inbox_dict(e, now=now) for e in open_escalations]
+    # Each row shows an excerpt of a patient's message: one entry for the list.
+    audit_record(
+        request_or_actor=request,
+        action="queue.view",
+        detail={"via": "page", "escalation_ids": [e.pk for e in open_escalations]},
+    )
     resolved = sel.escalations_recently_resolved(user=request.user, limit=10)
     labels = dict(Disposition.choices)
     for esc in resolved:

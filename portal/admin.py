@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.html import format_html
 
-from . import services
+from .audit import audit_record
 from .models import (
     Allergy,
     AuditEvent,
@@ -173,10 +173,9 @@ class PatientAdmin(admin.ModelAdmin):
         response = super().change_view(request, object_id, form_url, extra_context)
         patient = Patient.objects.filter(pk=object_id).first() if object_id.isdigit() else None
         if patient is not None and response.status_code == 200 and request.method == "GET":
-            services.audit_event_record(
-                actor=request.user,
+            audit_record(
+                request_or_actor=request,
                 action="record.view",
-                request=request,
                 patient=patient,
                 object_type="patient",
                 object_id=patient.pk,
@@ -186,9 +185,45 @@ class PatientAdmin(admin.ModelAdmin):
 
 
 class RecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """A patient's conditions, medicines, visits...: opening one, or a list of them, is a read of
+    health records and goes into the audit log as the patient page does."""
+
     list_select_related = ("patient",)
     search_fields = ("display", "code", "patient__given_name", "patient__family_name")
     raw_id_fields = ("patient",)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and request.method == "GET":
+            record = (
+                self.model.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+            )
+            if record is not None:
+                audit_record(
+                    request_or_actor=request,
+                    action="record.view",
+                    object_type=self.model._meta.model_name,
+                    object_id=record.pk,
+                    patient_id=record.patient_id,
+                    detail={"via": "admin"},
+                )
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        shown = getattr(response, "context_data", None) or {}
+        changelist = shown.get("cl")
+        if response.status_code == 200 and changelist is not None:
+            rows = list(changelist.result_list)
+            patients = sorted({row.patient_id for row in rows})
+            audit_record(
+                request_or_actor=request,
+                action="record.list",
+                object_type=self.model._meta.model_name,
+                patient_id=patients[0] if len(patients) == 1 else None,
+                detail={"via": "admin", "query": request.GET.urlencode(), "patients": patients},
+            )
+        return response
 
 
 @admin.register(Condition)

@@ -340,25 +340,16 @@ def audit_event_record(
     object_id: str | int = "",
     detail: dict | None = None,
 ) -> AuditEvent:
-    """Write one audit entry (who did what to which record, from where)."""
-    ip_address = None
-    user_agent = ""
-    if request is not None:
-        ip_address = request.META.get("REMOTE_ADDR") or None
-        user_agent = request.META.get("HTTP_USER_AGENT", "")[:300]
-    actor_name = ""
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        actor_name = actor.get_username()
-    else:
-        actor = None
-    return AuditEvent.objects.create(
-        actor=actor,
-        actor_name=actor_name or "system",
+    """Write one audit entry through the site's one audit writer (portal.audit.audit_record);
+    this keyword form is kept for callers that hold the actor and the request apart."""
+    from .audit import audit_record
+
+    same_person = request is not None and getattr(request, "user", None) == actor
+    return audit_record(
+        request_or_actor=request if same_person else actor,
         action=action,
         object_type=object_type,
-        object_id=str(object_id),
+        object_id=object_id,
         patient=patient,
-        ip_address=ip_address,
-        user_agent=user_agent,
-        detail=detail or {},
+        detail=detail,
     )

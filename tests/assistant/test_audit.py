@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from inbox_fixtures import *  # noqa: F403
 
-from assistant.audit import audit_record
+from portal.audit import audit_record
 from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +41,40 @@ def test_forwarded_for_is_only_trusted_when_configured(settings, plain_nurse):
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6")
     request.user = plain_nurse
     assert audit_record(request_or_actor=request, action="x").ip_address == "10.0.0.1"
-    settings.AUDIT_TRUST_X_FORWARDED_FOR = True
+    settings.TRUSTED_PROXY_COUNT = 1
     assert audit_record(request_or_actor=request, action="x").ip_address == "6.6.6.6"
+
+
+def test_a_forged_forwarded_for_entry_cannot_hide_the_reader(settings, plain_nurse):
+    """Our proxy appends the address it saw; what the client wrote before it is a claim."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 6.6.6.6"
+    )
+    request.user = plain_nurse
+    assert audit_record(request_or_actor=request, action="x").ip_address == "6.6.6.6"
+    scope = {
+        "user": plain_nurse,
+        "client": ("10.0.0.1", 51000),
+        "headers": [(b"x-forwarded-for", b"1.2.3.4, 6.6.6.6")],
+    }
+    assert audit_record(request_or_actor=scope, action="x").ip_address == "6.6.6.6"
+
+
+def test_the_site_has_one_audit_writer():
+    """The admin's record pages and the inbox wrote through two writers that read the client
+    address differently; every audit entry is now created in portal/audit.py alone."""
+    from django.conf import settings
+
+    writers = sorted(
+        str(path.relative_to(settings.BASE_DIR))
+        for app in ("portal", "assistant", "knowledge")
+        for path in (settings.BASE_DIR / app).rglob("*.py")
+        if re.search(
+            r"AuditEvent\.objects\.(bulk_)?create|(?<!class )AuditEvent\(", path.read_text()
+        )
+    )
+    assert writers == ["portal/audit.py"]
 
 
 def test_audit_record_from_a_websocket_scope_and_from_a_bare_user(plain_nurse):
