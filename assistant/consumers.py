@@ -191,11 +191,13 @@ class ChatConsumer(SessionBoundConsumerMixin, AsyncWebsocketConsumer):
                 client_id=client_id,
                 origin_channel=self.channel_name,
             )
-            if created:
+            if created and message.answer_state == Message.AnswerState.PENDING:
                 return [
                     {"type": "message", "message": serializers.message_to_dict(message)},
                     {"type": "thinking", "client_id": client_id, "message_id": message.pk},
                 ]
+            # A resend, or an emergency answered by the gate as it was saved: the message and
+            # its reply, from the database (the group event skips this socket).
             existing = message
         return self._resend_frames(existing)
 

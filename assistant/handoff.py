@@ -32,7 +32,11 @@ def escalation_open(
     matched: list[str] | tuple[str, ...] = (),
     reason: str = "",
 ) -> Escalation:
-    """Open (or join and raise) the unresolved escalation of `conversation`; tell nurses."""
+    """Open (or join and raise) the unresolved escalation of `conversation`; tell nurses.
+
+    A gate-escalated message (emergency or urgent) joining a thread a nurse has already answered
+    re-arms it: unclaimed, unanswered, due by its level's target from now.
+    """
     now = timezone.now()
     priority = Escalation.PRIORITY[level]
     current = (
@@ -55,10 +59,23 @@ def escalation_open(
         )
     else:
         esc = current
-        if priority < esc.priority:  # a new emergency in a thread waiting as urgent
+        raised = priority < esc.priority  # e.g. a new emergency in a thread waiting as urgent
+        if raised:
             esc.level, esc.priority = level, priority
             esc.rule_id, esc.rule_title, esc.matched = rule_id, rule_title, list(matched)
             esc.reason, esc.trigger_message = reason, message
+        if (raised or priority < Escalation.PRIORITY["routine"]) and esc.first_response_at:
+            # The nurse answered an earlier message; this new worry has not been seen by
+            # anyone. It goes back to the queue unclaimed, with a fresh target, until a nurse
+            # acknowledges it (replies): the overdue job, and with it the charge-nurse path,
+            # chase it again. A nurse who had it claimed takes it back by replying.
+            esc.status = Escalation.Status.OPEN
+            esc.claimed_by = esc.claimed_at = esc.first_response_at = None
+            esc.last_alert_at = esc.escalated_to_charge_at = None
+            esc.due_at = now + escalation_target(esc.level)
+            esc.trigger_message = message or esc.trigger_message
+            esc.save()
+        elif raised:  # nobody answered yet: the earlier target stands if it is sooner
             esc.due_at = min(esc.due_at, now + escalation_target(level))
             esc.save()
     events.send_on_commit(

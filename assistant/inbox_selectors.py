@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -69,11 +69,7 @@ def _require(allowed: bool) -> None:
 def overdue_q(now: datetime) -> Q:
     """Unresolved, past its target and not yet acknowledged: nobody has claimed it, or nobody
     has answered the patient yet. Only a nurse resolving it takes it out of this set."""
-    return (
-        Q(due_at__lte=now)
-        & ~Q(status=Escalation.Status.RESOLVED)
-        & (Q(status=Escalation.Status.OPEN) | Q(first_response_at__isnull=True))
-    )
+    return Q(due_at__lte=now) & ~Q(status=Escalation.Status.RESOLVED) & awaiting_response_q()
 
 
 def _last_message_id(role: str) -> Subquery:
@@ -115,13 +111,22 @@ def _last_id(conversation_id: int, role: str) -> int | None:
     )
 
 
+def awaiting_response_q() -> Q:
+    """Unclaimed, or claimed with no reply to its latest worry yet: a nurse must act."""
+    return Q(status=Escalation.Status.OPEN) | Q(first_response_at__isnull=True)
+
+
 def escalations_open_for_queue(*, user) -> list[Escalation]:
-    """Unresolved escalations, most urgent first, then the longest waiting."""
+    """Unresolved escalations, most urgent first; within a level those waiting for a nurse
+    before those already answered (an emergency raised in an answered thread comes first
+    again), then the longest waiting."""
     _require(can_work_queue(user))
+    awaiting = Case(When(awaiting_response_q(), then=Value(0)), default=Value(1))
     return list(
         _escalations()
         .exclude(status=Escalation.Status.RESOLVED)
-        .order_by("priority", "created_at", "pk")[:QUEUE_LIMIT]
+        .annotate(answered_rank=awaiting)
+        .order_by("priority", "answered_rank", "created_at", "pk")[:QUEUE_LIMIT]
     )
 
 
@@ -278,6 +283,7 @@ def escalation_to_inbox_dict(esc: Escalation, *, now: datetime | None = None) ->
         "due_at": esc.due_at.isoformat(),
         "sla_text": sla_text(esc, now=now),
         "overdue": is_overdue(esc, now=now),
+        "awaiting_response": esc.status == Escalation.Status.OPEN or esc.first_response_at is None,
         "claimed_by_id": esc.claimed_by_id,
         "claimed_by_name": str(esc.claimed_by) if esc.claimed_by else "",
         "first_response_at": (esc.first_response_at.isoformat() if esc.first_response_at else None),

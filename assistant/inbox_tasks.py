@@ -11,14 +11,17 @@ import logging
 
 from celery import shared_task
 
-from . import inbox_services
+from . import inbox_services, services
 
 log = logging.getLogger(__name__)
+OVERDUE_JOB = "escalations_check_overdue"
 
 
 @shared_task(name="assistant.inbox_tasks.escalations_check_overdue", ignore_result=True)
 def escalations_check_overdue() -> dict[str, int]:
     run = inbox_services.escalations_check_overdue_run()
+    # The health endpoint's beat heartbeat: a silent beat means no overdue alerts.
+    services.heartbeat_record(name=OVERDUE_JOB)
     if run.escalations or run.emails_failed:
         log.warning(
             "overdue escalations %s: %d alerts, %d e-mails sent, %d failed",

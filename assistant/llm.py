@@ -22,9 +22,13 @@ reads settings.LLM_PROVIDER / LLM_MODEL. With either empty the portal uses the o
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
+import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,10 +191,34 @@ class LLMComposer:
         *,
         fallback: Composer | None = None,
         max_passages: int = 5,
+        timeout_seconds: float = 20.0,
+        max_attempts: int = 2,
     ) -> None:
         self.chat_model = chat_model
         self.fallback = fallback or ExtractiveComposer()
         self.max_passages = max_passages
+        self.timeout_seconds = timeout_seconds
+        self.max_attempts = max(1, max_attempts)
+
+    def _invoke(self, messages: list[Any]) -> Any:
+        """Call the model, each attempt cut off after `timeout_seconds`, at most `max_attempts`
+        times: a hung or failing provider costs the patient a bounded wait, never the answer
+        (the caller falls back to the extractive composer)."""
+        error: Exception = TimeoutError("no attempt made")
+        for attempt in range(self.max_attempts):
+            context = contextvars.copy_context()  # callbacks and tracing follow the call
+            future = _model_calls().submit(context.run, self.chat_model.invoke, messages)
+            try:
+                return future.result(timeout=self.timeout_seconds)
+            except FutureTimeout:
+                future.cancel()  # a call already running is abandoned to its thread
+                error = TimeoutError(f"no reply within {self.timeout_seconds:g} s")
+            except Exception as exc:
+                error = exc
+            log.warning("chat model attempt %d failed: %s", attempt + 1, error)
+            if attempt + 1 < self.max_attempts:
+                time.sleep(min(2.0, 0.25 * 2**attempt))
+        raise error
 
     def compose(
         self,
@@ -204,7 +232,7 @@ class LLMComposer:
         messages = build_messages(question=question, passages=shown, conditions=conditions)
         reply = ""
         try:
-            reply = _reply_text(self.chat_model.invoke(messages))
+            reply = _reply_text(self._invoke(messages))
             statements = parse_reply(reply, shown)
         except ReplyRejected as rejected:
             return self._fall_back(
@@ -245,6 +273,17 @@ class LLMComposer:
         return composition
 
 
+_MODEL_CALLS: ThreadPoolExecutor | None = None
+
+
+def _model_calls() -> ThreadPoolExecutor:
+    """Threads the model calls run in, so that a call can be given up on after its timeout."""
+    global _MODEL_CALLS
+    if _MODEL_CALLS is None:
+        _MODEL_CALLS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="llm")
+    return _MODEL_CALLS
+
+
 def _model_name(chat_model: Any) -> str:
     for attribute in ("model_name", "model", "model_id"):
         value = getattr(chat_model, attribute, None)
@@ -253,7 +292,9 @@ def _model_name(chat_model: Any) -> str:
     return type(chat_model).__name__
 
 
-def llm_composer_from_env(provider: str, model: str) -> LLMComposer | None:
+def llm_composer_from_env(
+    provider: str, model: str, *, timeout_seconds: float = 20.0, max_attempts: int = 2
+) -> LLMComposer | None:
     """An LLMComposer for `model` at `provider` (LangChain `init_chat_model`), or None.
 
     None when either is empty, or when the model cannot be set up here (the provider's package
@@ -265,11 +306,20 @@ def llm_composer_from_env(provider: str, model: str) -> LLMComposer | None:
     try:
         from langchain.chat_models import init_chat_model
 
-        chat_model = init_chat_model(model, model_provider=provider, temperature=0)
+        try:  # the provider's own timeout, and no retries of its own: ours are bounded
+            chat_model = init_chat_model(
+                model,
+                model_provider=provider,
+                temperature=0,
+                timeout=timeout_seconds,
+                max_retries=0,
+            )
+        except (TypeError, ValueError):  # a provider without these options
+            chat_model = init_chat_model(model, model_provider=provider, temperature=0)
     except Exception as exc:
         log.warning("LLM composer unavailable (%s/%s): %s", provider, model, exc)
         return None
-    return LLMComposer(chat_model)
+    return LLMComposer(chat_model, timeout_seconds=timeout_seconds, max_attempts=max_attempts)
 
 
 def composer_from_settings() -> LLMComposer | None:
@@ -277,5 +327,8 @@ def composer_from_settings() -> LLMComposer | None:
     from django.conf import settings
 
     return llm_composer_from_env(
-        getattr(settings, "LLM_PROVIDER", ""), getattr(settings, "LLM_MODEL", "")
+        getattr(settings, "LLM_PROVIDER", ""),
+        getattr(settings, "LLM_MODEL", ""),
+        timeout_seconds=getattr(settings, "LLM_TIMEOUT_SECONDS", 20.0),
+        max_attempts=getattr(settings, "LLM_MAX_ATTEMPTS", 2),
     )

@@ -74,6 +74,10 @@ class Message(models.Model):
     answer_state = models.CharField(
         max_length=20, choices=AnswerState.choices, default=AnswerState.NONE, blank=True
     )
+    # When the answer of a pending message was last (re-)enqueued, and how many times it was
+    # enqueued again: the sweeper re-enqueues a lost task, with backoff (services.py).
+    answer_enqueued_at = models.DateTimeField(null=True, blank=True)
+    answer_requeues = models.PositiveSmallIntegerField(default=0)
     # [{"n": 1, "section_id": ..., "version": ..., "title": ..., "source": ..., "url": ...,
     #   "text": ...}] - what the answer cites, frozen at answer time.
     citations = models.JSONField(default=list, blank=True)
@@ -83,6 +87,14 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [
+            # The sweeper's scan: patient messages still waiting for their answer.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(answer_state="pending"),
+                name="message_pending_idx",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["conversation", "client_id"],
@@ -185,6 +197,16 @@ class KnowledgeGap(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class JobHeartbeat(models.Model):
+    """When a background job last ran, for the health endpoint (a silent beat is an outage)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    last_run_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_run_at:%Y-%m-%d %H:%M:%S}"
 
 
 from .inbox_models import *  # noqa: E402, F403 - nurse-inbox models live in their own module

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.db.models import QuerySet
+
 from portal import roles
 from portal.models import Patient
 
@@ -144,6 +146,14 @@ def messages_pending_before(*, conversation: Conversation, before: datetime) -> 
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def messages_pending(*, conversation: Conversation | None = None) -> QuerySet[Message]:
+    """Patient messages still waiting for an answer (in one conversation, or anywhere)."""
+    pending = Message.objects.filter(
+        role=Message.Role.PATIENT, answer_state=Message.AnswerState.PENDING
+    )
+    return pending if conversation is None else pending.filter(conversation=conversation)
 
 
 def patient_messages_since(*, user, since: datetime) -> list[datetime]:

@@ -15,19 +15,26 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from portal.models import Patient
 
-from . import courtesy, events, handoff, inbox_services, selectors
+from . import courtesy, escalation, events, handoff, inbox_services, selectors
 from .context import patient_context
-from .models import Conversation, Escalation, Feedback, KnowledgeGap, Message
+from .models import Conversation, Escalation, Feedback, JobHeartbeat, KnowledgeGap, Message
 
 log = logging.getLogger(__name__)
 
-# A pending message older than this when its conversation is opened is enqueued again (its task
-# was lost with a crashed worker or a restarted embedded server). See docs/chat-protocol.md.
+# A pending message older than this is enqueued again (its task was lost with a crashed worker,
+# a restarted broker or embedded server), by the beat sweeper and when its conversation is
+# opened; each further re-enqueue waits twice as long, up to DEFAULT_REQUEUE_MAX_SECONDS. Still
+# pending after DEFAULT_FAIL_SECONDS, it is marked failed and the patient is told (and offered a
+# nurse). See docs/chat-protocol.md.
 DEFAULT_REQUEUE_SECONDS = 30
+DEFAULT_REQUEUE_MAX_SECONDS = 300
+DEFAULT_FAIL_SECONDS = 15 * 60
+SWEEP_LIMIT = 500
 TITLE_CHARS = 80
 
 ANSWER_KINDS = {
@@ -107,6 +114,11 @@ def message_receive(
             group,
             {"type": "chat.message", "message_id": message.pk, "skip_channel": origin_channel},
         )
+        # The gate is pure and cheap: an emergency or urgent message opens its escalation, and
+        # gets its instructions, in the transaction that saves it. No lost task, broker outage
+        # or failing answer step can then leave it unseen by the care team or the patient.
+        if _gate_at_receive(message=message, skip_channel=origin_channel) is not None:
+            return message, True
         events.send_on_commit(
             group,
             {
@@ -118,6 +130,74 @@ def message_receive(
         )
         transaction.on_commit(functools.partial(answer_enqueue, message.pk))
     return message, True
+
+
+class _GateOnlyRetriever:
+    """The pipeline's gated answers never search; anything else is not for the receive path."""
+
+    def search(self, query, *, k=10, topics=()):
+        raise _NotGated
+
+
+class _NotGated(Exception):
+    pass
+
+
+def _gate_answer(text: str, decision):
+    """The pipeline's own reply to an escalated message (emergency instructions, or the urgent
+    hand-off text), computed without the record or the index; None if it would need them."""
+    from .pipeline import Answer, PatientContext, answer_question
+
+    try:
+        answer = answer_question(
+            text=text, patient=PatientContext(), retriever=_GateOnlyRetriever()
+        )
+    except Exception:
+        log.exception("the gated answer could not be built for %r", decision.rule_id)
+        answer = None
+    if answer is not None and answer.escalate and answer.kind in ("safety", "handoff"):
+        return answer
+    if decision.level == Escalation.Level.EMERGENCY and decision.instructions:
+        # What the pipeline says to an emergency: the rule's instructions and nothing else.
+        return Answer(
+            kind="safety",
+            text=decision.instructions,
+            citations=[],
+            decision=decision,
+            escalate=True,
+            level=decision.level,
+            meta={"rule_id": decision.rule_id},
+        )
+    return None
+
+
+def _gate_at_receive(*, message: Message, skip_channel: str) -> Message | None:
+    """Run the escalation gate on a message being saved. For an emergency or urgent one, open
+    (or join and raise) the escalation and save the gate's reply; returns that reply, or None
+    when the message is routine (or its reply must come from the answer task)."""
+    decision = escalation.classify(message.text)
+    if not decision.escalates or decision.level not in Escalation.PRIORITY:
+        return None
+    answer = _gate_answer(message.text, decision)
+    reply = None
+    if answer is not None:
+        reply = _reply_record(
+            message=message, answer=answer, skip_channel=skip_channel, open_escalation=False
+        )
+    _escalation_open_for(message=message, decision=decision, level=decision.level)
+    return reply
+
+
+def _escalation_open_for(*, message: Message, decision, level: str) -> Escalation:
+    return handoff.escalation_open(
+        conversation=message.conversation,
+        message=message,
+        level=level,
+        rule_id=getattr(decision, "rule_id", "") or "",
+        rule_title=getattr(decision, "rule_title", "") or "",
+        matched=tuple(getattr(decision, "matched", ()) or ()),
+        reason=getattr(decision, "rationale", "") or "",
+    )
 
 
 def _tell_care_team(*, conversation: Conversation, message: Message) -> None:
@@ -151,32 +231,87 @@ def answer_enqueue(message_id: int) -> None:
     try:
         answer_message_task.delay(message_id)
     except Exception:
-        # The broker is down: the message stays `pending` and is enqueued again the next time
-        # its conversation is opened (messages_requeue_stale).
+        # The broker is down: the message stays `pending`; the beat sweeper (or the chat page
+        # opening) enqueues it again once the broker is back.
         log.exception("could not enqueue the answer of message %s", message_id)
+
+
+def _requeue_settings() -> tuple[int, int, int]:
+    return (
+        getattr(settings, "CHAT_PENDING_REQUEUE_SECONDS", DEFAULT_REQUEUE_SECONDS),
+        getattr(settings, "CHAT_PENDING_REQUEUE_MAX_SECONDS", DEFAULT_REQUEUE_MAX_SECONDS),
+        getattr(settings, "CHAT_PENDING_FAIL_SECONDS", DEFAULT_FAIL_SECONDS),
+    )
+
+
+def _requeue_due(rows, *, now, first: int, most: int, fail_after: int) -> tuple[list, list]:
+    """Which pending messages to enqueue again and which to give up on, from their timing."""
+    requeue, give_up = [], []
+    for pk, created_at, enqueued_at, requeues in rows:
+        if (now - created_at).total_seconds() >= fail_after:
+            give_up.append(pk)
+            continue
+        wait = min(most, first * 2 ** min(requeues, 10))
+        if (now - (enqueued_at or created_at)).total_seconds() >= wait:
+            requeue.append((pk, requeues))
+    return requeue, give_up
+
+
+def _requeue(pending, *, older_than_seconds: int | None = None, now=None) -> list[int]:
+    """Enqueue again the answers of `pending` patient messages whose task looks lost.
+
+    Each re-enqueue is a compare-and-set on `answer_requeues`, so two sweepers (or a sweeper
+    and a page opening the chat) never enqueue the same message twice for one period; a slow
+    but alive task racing it costs a duplicate computation, never a duplicate answer (the
+    answer is saved under a row lock, once).
+    """
+    now = now or timezone.now()
+    first, most, fail_after = _requeue_settings()
+    if older_than_seconds is not None:
+        first = older_than_seconds
+    rows = pending.filter(created_at__lt=now - timedelta(seconds=first)).order_by("pk")
+    rows = rows.values_list("pk", "created_at", "answer_enqueued_at", "answer_requeues")
+    requeue, give_up = _requeue_due(
+        rows[:SWEEP_LIMIT], now=now, first=first, most=most, fail_after=fail_after
+    )
+    for message_id in give_up:
+        log.error("message %s still unanswered after %s s: marked failed", message_id, fail_after)
+        _answer_failed(message_id=message_id)
+    done = []
+    for message_id, requeues in requeue:
+        won = Message.objects.filter(
+            pk=message_id, answer_state=Message.AnswerState.PENDING, answer_requeues=requeues
+        ).update(answer_enqueued_at=now, answer_requeues=F("answer_requeues") + 1)
+        if won:
+            log.warning("re-enqueueing pending message %s (time %d)", message_id, requeues + 1)
+            answer_enqueue(message_id)
+            done.append(message_id)
+    return done
 
 
 def messages_requeue_stale(
     *, conversation: Conversation, older_than_seconds: int | None = None
 ) -> list[int]:
-    """Enqueue again the answers of patient messages pending for longer than a worker needs.
+    """Enqueue again the answers of this conversation's messages whose task looks lost.
 
-    Called when a chat page connects, so a message whose task died with a worker or a server
-    restart still gets its answer. The task is idempotent, so a slow-but-alive task racing this
-    one costs only a duplicate computation, never a duplicate answer.
+    Called when a chat page connects (the beat sweeper does the same for every conversation).
     """
-    seconds = (
-        older_than_seconds
-        if older_than_seconds is not None
-        else getattr(settings, "CHAT_PENDING_REQUEUE_SECONDS", DEFAULT_REQUEUE_SECONDS)
+    return _requeue(
+        selectors.messages_pending(conversation=conversation),
+        older_than_seconds=older_than_seconds,
     )
-    ids = selectors.messages_pending_before(
-        conversation=conversation, before=timezone.now() - timedelta(seconds=seconds)
-    )
-    for message_id in ids:
-        log.info("re-enqueueing pending message %s", message_id)
-        answer_enqueue(message_id)
-    return ids
+
+
+def messages_requeue_pending(*, now=None) -> list[int]:
+    """The beat sweeper: every patient message still pending past the threshold is enqueued
+    again, whether or not anyone has the chat open. Idempotent."""
+    heartbeat_record(name="messages_requeue_pending", at=now)
+    return _requeue(selectors.messages_pending(), now=now)
+
+
+def heartbeat_record(*, name: str, at=None) -> None:
+    """Note that background job `name` ran (the health endpoint reads it)."""
+    JobHeartbeat.objects.update_or_create(name=name, defaults={"last_run_at": at or timezone.now()})
 
 
 # --- answering -------------------------------------------------------------------------------
@@ -268,6 +403,13 @@ def _answer_save(*, message_id: int, answer) -> Message | None:
     message = _lock_pending(message_id)
     if message is None:  # another delivery of this task answered first
         return None
+    return _reply_record(message=message, answer=answer)
+
+
+def _reply_record(
+    *, message: Message, answer, skip_channel: str = "", open_escalation: bool = True
+) -> Message:
+    """Save `answer` as the reply to `message` (locked or just created, in a transaction)."""
     decision = answer.decision
     level = answer.level or getattr(decision, "level", "") or ""
     reply = Message.objects.create(
@@ -292,18 +434,10 @@ def _answer_save(*, message_id: int, answer) -> Message | None:
     # The answer first, then the hand-off status: the page shows them in that order.
     events.send_on_commit(
         events.conversation_group(message.conversation_id),
-        {"type": "chat.message", "message_id": reply.pk},
+        {"type": "chat.message", "message_id": reply.pk, "skip_channel": skip_channel},
     )
-    if answer.escalate and level in Escalation.PRIORITY:
-        handoff.escalation_open(
-            conversation=message.conversation,
-            message=message,
-            level=level,
-            rule_id=getattr(decision, "rule_id", "") or "",
-            rule_title=getattr(decision, "rule_title", "") or "",
-            matched=tuple(getattr(decision, "matched", ()) or ()),
-            reason=getattr(decision, "rationale", "") or "",
-        )
+    if open_escalation and answer.escalate and level in Escalation.PRIORITY:
+        _escalation_open_for(message=message, decision=decision, level=level)
     if answer.kind == "abstain":
         KnowledgeGap.objects.get_or_create(
             message=message,

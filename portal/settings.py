@@ -153,9 +153,21 @@ CELERY_TASK_ACKS_LATE = True  # a task lost with its worker is redelivered, not 
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Redis redelivers a task unacknowledged this long (its worker died): minutes, not kombu's hour.
+# It must exceed the longest task (CHAT_ANSWER_TIME_LIMIT), or a slow task runs twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=180),
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Time limits of one answer (seconds; enforced by the prefork pool): the soft one lets the
+# pipeline fail cleanly and tell the patient.
+CHAT_ANSWER_SOFT_TIME_LIMIT = env.int("CHAT_ANSWER_SOFT_TIME_LIMIT", default=60)
+CHAT_ANSWER_TIME_LIMIT = env.int("CHAT_ANSWER_TIME_LIMIT", default=90)
 # The nurse-inbox SLA job: re-alerts overdue escalations (idempotent, works from the database).
 ESCALATION_SLA_CHECK_SECONDS = env.float("ESCALATION_SLA_CHECK_SECONDS", default=60.0)
-CELERY_IMPORTS = ["assistant.inbox_tasks"]
+# The sweeper of lost answers: re-enqueues patient messages pending past the threshold.
+CHAT_PENDING_SWEEP_SECONDS = env.float("CHAT_PENDING_SWEEP_SECONDS", default=15.0)
+CELERY_IMPORTS = ["assistant.inbox_tasks", "assistant.tasks"]
 CELERY_BEAT_SCHEDULE: dict = {
     "escalations-check-overdue": {
         "task": "assistant.inbox_tasks.escalations_check_overdue",
@@ -163,7 +175,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         # A run queued while no worker was up is stale by the next one: the next run catches up.
         "options": {"expires": max(ESCALATION_SLA_CHECK_SECONDS, 30.0)},
     },
+    "messages-requeue-pending": {
+        "task": "assistant.tasks.messages_requeue_pending",
+        "schedule": CHAT_PENDING_SWEEP_SECONDS,
+        "options": {"expires": max(CHAT_PENDING_SWEEP_SECONDS, 10.0)},
+    },
 }
+# The health endpoint fails when the overdue job has not run for this long (a dead beat).
+HEALTH_BEAT_MAX_AGE_SECONDS = env.int("HEALTH_BEAT_MAX_AGE_SECONDS", default=120)
 
 # --- Knowledge base index ----------------------------------------------------------------------
 KNOWLEDGE_INDEX_DIR = Path(env.str("KNOWLEDGE_INDEX_DIR", default=str(VAR_DIR / "index")))
@@ -187,12 +206,20 @@ CHAT_MAX_MESSAGE_CHARS = env.int("CHAT_MAX_MESSAGE_CHARS", default=2000)
 CHAT_RATE_LIMIT = env.int("CHAT_RATE_LIMIT", default=10)  # messages per window
 CHAT_RATE_WINDOW_SECONDS = env.int("CHAT_RATE_WINDOW_SECONDS", default=30)
 # A patient message still waiting for its answer this long after it was saved (its task died with
-# a worker or a restarted server) is enqueued again when its conversation is opened.
+# a worker or a restarted broker or server) is enqueued again, by the beat sweeper and when its
+# conversation is opened; each further time waits twice as long, up to the MAX. Still pending
+# after CHAT_PENDING_FAIL_SECONDS, the patient is told it failed and offered a nurse.
 CHAT_PENDING_REQUEUE_SECONDS = env.int("CHAT_PENDING_REQUEUE_SECONDS", default=30)
+CHAT_PENDING_REQUEUE_MAX_SECONDS = env.int("CHAT_PENDING_REQUEUE_MAX_SECONDS", default=300)
+CHAT_PENDING_FAIL_SECONDS = env.int("CHAT_PENDING_FAIL_SECONDS", default=900)
 # Optional LLM composer: any LangChain chat model, e.g. LLM_MODEL="gpt-4o-mini" and
 # LLM_PROVIDER="azure_openai" / "openai" / "ollama". Empty = the offline extractive composer.
 LLM_PROVIDER = env.str("LLM_PROVIDER", default="")
 LLM_MODEL = env.str("LLM_MODEL", default="")
+# Each model call is cut off after LLM_TIMEOUT_SECONDS and tried at most LLM_MAX_ATTEMPTS times;
+# then the extractive answer is used.
+LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=20.0)
+LLM_MAX_ATTEMPTS = env.int("LLM_MAX_ATTEMPTS", default=2)
 # Targets for a first nurse response, in minutes, per escalation priority.
 ESCALATION_TARGET_MINUTES = {
     "emergency": env.int("ESCALATION_TARGET_EMERGENCY_MIN", default=5),

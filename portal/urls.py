@@ -3,7 +3,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from assistant.health import health
+
 urlpatterns = [
+    path("health/", health, name="health"),  # for the load balancer and the monitor
     path("admin/", admin.site.urls),
     path("chat/", include("assistant.urls")),
     path("inbox/", include("assistant.inbox_urls")),

@@ -168,7 +168,10 @@
     return tr;
   }
 
-  function sortKey(esc) { return [esc.priority, Date.parse(esc.created_at), esc.id]; }
+  // As the server orders it: level, then waiting for a nurse before answered, then oldest.
+  function sortKey(esc) {
+    return [esc.priority, esc.awaiting_response === false ? 1 : 0, Date.parse(esc.created_at), esc.id];
+  }
   function compare(a, b) {
     var ka = sortKey(a), kb = sortKey(b);
     for (var i = 0; i < ka.length; i++) { if (ka[i] !== kb[i]) return ka[i] - kb[i]; }

@@ -6,6 +6,8 @@ anything else falls back to the extractive answer and says why.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from answer_fakes import passage
 from langchain_core.callbacks import BaseCallbackHandler
@@ -142,3 +144,43 @@ def test_support_is_measured_on_the_cited_passage_only(passages):
 def test_no_composer_without_a_configured_model():
     assert llm_composer_from_env("", "") is None
     assert llm_composer_from_env("no-such-provider", "some-model") is None
+
+
+class _Flaky(GenericFakeChatModel):
+    """A provider that hangs or errors on its first calls, then answers."""
+
+    failures: list = []
+    calls: int = 0
+
+    def _generate(self, *args, **kwargs):
+        self.calls += 1
+        if self.failures:
+            failure = self.failures.pop(0)
+            if failure == "hang":
+                time.sleep(5)
+            else:
+                raise ConnectionError("provider reset the connection")
+        return super()._generate(*args, **kwargs)
+
+
+GROUNDED = "High blood pressure usually has no symptoms [1]."
+
+
+def test_a_hung_model_is_cut_off_and_tried_again_within_the_bound(passages):
+    model = _Flaky(messages=iter([AIMessage(GROUNDED)]), failures=["hang"])
+    started = time.monotonic()
+    composition = LLMComposer(model, timeout_seconds=0.3, max_attempts=2).compose(
+        question=QUESTION, query=QUESTION, passages=passages, conditions=()
+    )
+    assert time.monotonic() - started < 3  # not the 5 s the provider would have hung
+    assert composition.composer == "llm" and model.calls == 2
+
+
+def test_a_failing_model_is_tried_a_bounded_number_of_times_then_falls_back(passages):
+    model = _Flaky(messages=iter([AIMessage(GROUNDED)]), failures=["error"] * 5)
+    composition = LLMComposer(model, timeout_seconds=1, max_attempts=3).compose(
+        question=QUESTION, query=QUESTION, passages=passages, conditions=()
+    )
+    assert model.calls == 3
+    assert composition.composer == "extractive"
+    assert composition.meta["llm_rejected"] == "model_error"

@@ -105,7 +105,11 @@ def test_answering_twice_saves_one_answer(conversation, small_retriever):
 
 def test_an_emergency_gets_safety_instructions_and_an_escalation(conversation, small_retriever):
     message = ask(conversation, "I have crushing chest pain and my left arm is numb")
-    answer = services.message_answer(message_id=message.pk)
+    # Saved, escalated and answered in the transaction that saved it: nothing left to queue.
+    message.refresh_from_db()
+    assert message.answer_state == "answered"
+    assert services.message_answer(message_id=message.pk) is None
+    answer = reply_to(message)
     assert answer.kind == "safety"
     assert "911" in answer.text
     assert answer.citations == []
