@@ -16,7 +16,7 @@ import logging
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from knowledge.preventive import (
     SMOKING_STATUS_LOINC,
+    ConditionFact,
     PatientFacts,
     RecordEntry,
     Rule,
@@ -32,7 +33,10 @@ from knowledge.preventive import (
     evaluate,
 )
 from knowledge.selectors import approved_rules
-from portal.models import Condition, Immunization, Observation, Patient, Procedure
+from portal.models import Condition, Immunization, Medication, Observation, Patient, Procedure
+
+if TYPE_CHECKING:
+    from portal.fhir import PatientBundle
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,8 @@ PANEL_TEMPLATE = "assistant/preventive/_panel.html"
 DONE_IMMUNIZATION = ("completed",)
 DONE_PROCEDURE = ("completed",)
 DONE_OBSERVATION = ("final", "amended", "corrected")
+# A preventive medicine counts while its prescription is active (a stopped statin does not).
+ACTIVE_MEDICATION = ("active",)
 # A condition stops counting when resolved; refuted or mistaken diagnoses never count.
 INACTIVE_CONDITION = frozenset({"resolved", "inactive", "remission"})
 NOT_A_DIAGNOSIS = ("refuted", "entered-in-error")
@@ -71,7 +77,7 @@ def rule_codes(rules: Iterable[Rule]) -> set[str]:
     """Every code the rules may count, plus the smoking status: what facts need to hold."""
     codes = {SMOKING_STATUS_LOINC}
     for rule in rules:
-        codes.update(code.code for code in rule.satisfied_by)
+        codes.update(rule.codes_read())
     return codes
 
 
@@ -80,7 +86,7 @@ def patient_facts(
 ) -> PatientFacts:
     """What the preventive engine needs to know about `patient`, read from the database.
 
-    Four queries, whatever the size of the record. `on` (default today) only decides whether a
+    Five queries, whatever the size of the record. `on` (default today) only decides whether a
     death or a condition already counts; entries after it are kept (the engine ignores them).
     `only_codes` restricts the immunizations, procedures and observations read to those codes
     (pass :func:`rule_codes` of the rules to evaluate: a record holds thousands of observations
@@ -98,14 +104,24 @@ def patient_facts(
     )
 
 
-def _conditions(patient: Patient, *, on: date) -> list[tuple[str, str, str]]:
+def _conditions(patient: Patient, *, on: date) -> list[ConditionFact]:
     rows = (
         Condition.objects.filter(patient=patient)
         .exclude(verification_status__in=NOT_A_DIAGNOSIS)
-        .values_list("system", "code", "display", "clinical_status", "onset", "abated")
+        .values_list(
+            "system", "code", "display", "clinical_status", "verification_status", "onset", "abated"
+        )
     )
+    return active_conditions(rows, on=on)
+
+
+def active_conditions(rows: Iterable[tuple], *, on: date) -> list[ConditionFact]:
+    """The conditions active on `on`, from (system, code, display, clinical status,
+    verification status, onset, abated) rows; the onset day starts the clock of risk rules."""
     conditions = []
-    for system, code, display, status, onset, abated in rows:
+    for system, code, display, status, verification, onset, abated in rows:
+        if verification in NOT_A_DIAGNOSIS:
+            continue
         onset_day, abated_day = local_day(onset), local_day(abated)
         if onset_day is not None and onset_day > on:
             continue  # not yet diagnosed on that day
@@ -113,7 +129,7 @@ def _conditions(patient: Patient, *, on: date) -> list[tuple[str, str, str]]:
             continue
         if abated_day is None and status in INACTIVE_CONDITION:
             continue  # resolved without a date: resolved now
-        conditions.append((system, code, display))
+        conditions.append(ConditionFact(system, code, display, onset_day))
     return conditions
 
 
@@ -122,6 +138,7 @@ def _entries(patient: Patient, *, only_codes: Collection[str] | None) -> list[Re
         ("immunization", Immunization, "occurred", DONE_IMMUNIZATION),
         ("procedure", Procedure, "performed", DONE_PROCEDURE),
         ("observation", Observation, "effective", DONE_OBSERVATION),
+        ("medication", Medication, "authored_on", ACTIVE_MEDICATION),
     )
     entries: list[RecordEntry] = []
     for kind, model, when_field, done in sources:
@@ -142,19 +159,63 @@ def _entries(patient: Patient, *, only_codes: Collection[str] | None) -> list[Re
                 )
             )
         for system, code, display, when, value_code, value_text in values:
+            entries.append(_entry(kind, system, code, display, when, value_code, value_text))
+    return entries
+
+
+def _entry(kind, system, code, display, when, value_code, value_text) -> RecordEntry:
+    return RecordEntry(
+        kind=kind,
+        system=system,
+        code=code,
+        display=display,
+        date=local_day(when),
+        # The smoking status is coded: the code decides, its words are shown.
+        value=value_code or value_text or None,
+        value_display=value_text or None,
+    )
+
+
+def bundle_facts(bundle: PatientBundle, *, on: date) -> PatientFacts:
+    """The same facts as :func:`patient_facts`, read from a parsed FHIR bundle (no database):
+    the same statuses count, the same conditions are active, days are local days alike."""
+    patient = bundle.patient
+    death = local_day(patient.deceased_at)
+    done = (
+        ("immunization", bundle.immunizations, "occurred", DONE_IMMUNIZATION),
+        ("procedure", bundle.procedures, "performed", DONE_PROCEDURE),
+        ("observation", bundle.observations, "effective", DONE_OBSERVATION),
+        ("medication", bundle.medications, "authored_on", ACTIVE_MEDICATION),
+    )
+    entries = []
+    for kind, items, when_field, statuses in done:
+        for item in items:
+            when = getattr(item, when_field)
+            if item.status not in statuses or when is None:
+                continue
             entries.append(
-                RecordEntry(
-                    kind=kind,
-                    system=system,
-                    code=code,
-                    display=display,
-                    date=local_day(when),
-                    # The smoking status is coded: the code decides, its words are shown.
-                    value=value_code or value_text or None,
-                    value_display=value_text or None,
+                _entry(
+                    kind,
+                    item.system,
+                    item.code,
+                    item.display,
+                    when,
+                    getattr(item, "value_code", ""),
+                    getattr(item, "value_text", ""),
                 )
             )
-    return entries
+    rows = [
+        (c.system, c.code, c.display, c.clinical_status, c.verification_status, c.onset, c.abated)
+        for c in bundle.conditions
+    ]
+    return PatientFacts(
+        birth_date=patient.birth_date,
+        sex=patient.gender or None,
+        deceased=death is not None and death <= on,
+        active=patient.active,
+        conditions=active_conditions(rows, on=on),
+        entries=entries,
+    )
 
 
 # --------------------------------------------------------------------------- results

@@ -174,7 +174,7 @@ def _facts_summary(facts: Any, *, on: date) -> dict[str, Any]:
         default=None,
     )
     return {
-        "conditions": sorted({strip_semantic_tag(display) for _, _, display in facts.conditions}),
+        "conditions": sorted({strip_semantic_tag(c.display) for c in facts.condition_facts()}),
         "smoking": smoking,
         "entries": sum(1 for e in facts.entries if e.date <= on),
     }

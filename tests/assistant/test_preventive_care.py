@@ -60,19 +60,21 @@ def test_a_closed_record_gets_nothing(db, demo_patients):
     assert preventive_results(patient, on=TODAY) is None
 
 
-def test_facts_take_four_queries_however_long_the_record(
+def test_facts_take_five_queries_however_long_the_record(
     db, demo_patients, django_assert_num_queries
 ):
     patient = demo_patients["1016810"]  # one of the longest records
-    with django_assert_num_queries(4):  # conditions, immunizations, procedures, observations
+    with django_assert_num_queries(5):  # conditions, immunizations, procedures, observations,
+        # and active prescriptions (a statin counts as preventive medication)
         facts = patient_facts(patient, on=TODAY)
     in_record = (
         patient.immunizations.filter(status="completed").count()
         + patient.procedures.filter(status="completed").count()
         + patient.observations.filter(status__in=("final", "amended", "corrected")).count()
+        + patient.medications.filter(status="active").count()
     )
     assert len(facts.entries) == in_record > 100
-    with django_assert_num_queries(5):  # plus the approved rules
+    with django_assert_num_queries(6):  # plus the approved rules
         preventive_results(patient, on=TODAY)
 
 
@@ -93,14 +95,17 @@ def test_1016810_man_of_70_with_two_colonoscopies_and_two_pneumococcal_shots(db,
     assert "(Colonoscopy) was on 2021-11-05" in colorectal.reason
 
     pneumococcal = result(demo_patients, "1016810", "pneumococcal-vaccine-50-plus")
-    assert pneumococcal.status == Status.UP_TO_DATE  # PCV13 2022-02-03, PPSV23 2023-02-09
+    # PCV13 2022-02-03 (at 65), PPSV23 2023-02-09 (at 66): the course CDC accepted before
+    # PCV20/PCV21 is complete; another dose is only a shared decision, not a need.
+    assert pneumococcal.status == Status.UP_TO_DATE
     assert pneumococcal.last_done == date(2023, 2, 9)
     assert "23 valent" in pneumococcal.reason
 
     zoster = result(demo_patients, "1016810", "zoster-vaccine")
     assert zoster.status == Status.DUE  # no zoster vaccine in the bundle
-    assert zoster.due_since == date(2006, 11, 8)
-    assert "when you turned 50" in zoster.reason
+    # He turned 50 on 2006-11-08; Shingrix was recommended from 2018-01-26, not before.
+    assert zoster.due_since == date(2018, 1, 26)
+    assert "due since 2018-01-26" in zoster.reason
 
     flu = result(demo_patients, "1016810", "influenza-vaccine")
     assert flu.status == Status.OVERDUE  # last flu shot 2024-02-15
@@ -123,7 +128,7 @@ def test_1090122_woman_of_68_never_had_a_mammogram_on_record(db, demo_patients):
 def test_1453226_man_of_38_with_diabetes(db, demo_patients):
     pneumococcal = result(demo_patients, "1453226", "pneumococcal-vaccine-risk-19-49")
     assert pneumococcal.status == Status.DUE  # diabetes since 2013, no pneumococcal vaccine
-    assert pneumococcal.due_since == date(2007, 7, 26)
+    assert pneumococcal.due_since == date(2013, 10, 1)  # the diabetes onset, not his 19th birthday
     assert '"Diabetes"' in pneumococcal.reason
 
     screening = result(demo_patients, "1453226", "diabetes-screening")
@@ -148,13 +153,21 @@ def test_1130164_man_of_58_with_a_recent_colonoscopy(db, demo_patients):
     assert colorectal.up_to_date_until == date(2033, 8, 19)
 
     zoster = result(demo_patients, "1130164", "zoster-vaccine")
-    assert zoster.status == Status.UP_TO_DATE  # zoster 2018-08-21 and 2019-08-27
-    assert [e.date for e in zoster.evidence] == [date(2018, 8, 21), date(2019, 8, 27)]
+    # Two doses of the old live vaccine (Zostavax, CVX 121) on 2018-08-21 and 2019-08-27: CDC
+    # asks for 2 Shingrix doses whatever was given before, so he is due, not "both doses done".
+    assert zoster.status == Status.DUE
+    assert zoster.evidence == ()
+    assert zoster.due_since == date(2018, 8, 20)  # his 50th birthday, after Shingrix came in
+    assert "Zoster live (Zostavax) on 2018-08-21 and 2019-08-27, which does not count" in (
+        zoster.reason
+    )
 
     sugar = result(demo_patients, "1130164", "diabetes-screening")
-    assert sugar.status == Status.OVERDUE  # last HbA1c and glucose 2023-09-19
-    assert sugar.due_since == date(2026, 9, 19)
-    assert "until 2026-09-18" in sugar.reason
+    # Prediabetes since 2019-08-27: checked yearly, so the HbA1c of 2023-09-19 ran out in 2024.
+    assert sugar.status == Status.OVERDUE
+    assert sugar.due_since == date(2024, 9, 19)
+    assert "until 2024-09-18" in sugar.reason and '"Prediabetes"' in sugar.reason
+    assert [e.code for e in sugar.evidence] == ["4548-4"]  # the HbA1c, not the random glucose
 
 
 def test_1008261_tetanus_booster_ran_out_this_summer(db, demo_patients):

@@ -26,6 +26,11 @@ def _preventive_results():
             RecordEntry(
                 "observation", "loinc", "85354-9", "Blood pressure panel", date(2026, 6, 1)
             ),
+            RecordEntry("procedure", "snomed", "71651007", "Mammography", date(2025, 6, 1)),
+            # Three Pap tests in the 10 years before 65: cervical screening may stop.
+            RecordEntry("observation", "loinc", "10524-7", "Pap test", date(2016, 3, 1)),
+            RecordEntry("observation", "loinc", "10524-7", "Pap test", date(2019, 3, 1)),
+            RecordEntry("observation", "loinc", "10524-7", "Pap test", date(2022, 3, 1)),
         ),
     )
     return evaluate(facts=facts, rules=load_default_rules(), on=date(2026, 11, 1))

@@ -76,7 +76,7 @@ def facts_from_bundle(bundle_json: dict[str, Any], *, on: date) -> PatientFacts:
         deceased_at is not None and deceased_at <= on
     )
 
-    conditions: list[tuple[str, str, str]] = []
+    conditions: list[tuple[str, str, str, date | None]] = []
     entries: list[RecordEntry] = []
     for resource in resources:
         kind = resource["resourceType"]
@@ -93,7 +93,25 @@ def facts_from_bundle(bundle_json: dict[str, Any], *, on: date) -> PatientFacts:
             if abated is None and status in _INACTIVE_CONDITION:
                 continue
             for coding in resource.get("code", {}).get("coding", []):
-                conditions.append((coding["system"], coding["code"], coding.get("display", "")))
+                conditions.append(
+                    (coding["system"], coding["code"], coding.get("display", ""), onset)
+                )
+        elif kind == "MedicationRequest":
+            # A preventive medicine (a statin) counts while its prescription is active.
+            when = _day(resource.get("authoredOn"))
+            if resource.get("status") != "active" or when is None or when > on:
+                continue
+            concept = resource.get("medicationCodeableConcept") or {}
+            for coding in concept.get("coding", []):
+                entries.append(
+                    RecordEntry(
+                        kind="medication",
+                        system=coding["system"],
+                        code=coding["code"],
+                        display=coding.get("display") or concept.get("text") or "",
+                        date=when,
+                    )
+                )
         elif kind in _DONE_STATUSES:
             if resource.get("status") not in _DONE_STATUSES[kind]:
                 continue

@@ -272,7 +272,7 @@ def test_one_adult_pneumococcal_dose_lasts_for_life_but_childhood_doses_do_not_c
     outcome = result("pneumococcal-vaccine-50-plus", patient, on)
     assert outcome.status == Status.UP_TO_DATE
     assert outcome.up_to_date_until is None
-    assert "only needs to be done once" in outcome.reason
+    assert "You had the pneumococcal vaccine (PCV20) on 2021-05-05" in outcome.reason
 
     infant_dose = entry("immunization", CVX, "133", date(2005, 6, 1), "PCV13")
     young = facts(date(2005, 1, 1), "female", infant_dose, conditions=[DIABETES])
@@ -384,6 +384,7 @@ def test_shingles_series_needs_two_doses_on_different_days():
     one = result("zoster-vaccine", facts(date(1970, 1, 1), "male", first, same_day), on)
     assert one.status == Status.DUE
     assert "1 of 2 doses" in one.reason and "2026-01-05" in one.reason
+    assert one.due_since == date(2026, 2, 2)  # 4 weeks after the first dose
 
     both = result("zoster-vaccine", facts(date(1970, 1, 1), "male", first, second), on)
     assert both.status == Status.UP_TO_DATE
@@ -404,6 +405,7 @@ def test_hpv_needs_two_doses_if_started_before_15_and_three_after():
     outcome = result("hpv-vaccine", late, on)
     assert outcome.status == Status.DUE
     assert "2 of 3 doses" in outcome.reason
+    assert outcome.due_since == date(2021, 3, 26)  # 12 weeks after the second dose
 
 
 # --------------------------------------------------------------------------- the whole evaluation
@@ -485,6 +487,22 @@ def test_the_shipped_rule_set_covers_the_agreed_topics_with_real_sources():
         "pneumococcal-vaccine-50-plus",
         "pneumococcal-vaccine-risk-19-49",
         "hpv-vaccine",
+        # issue 21: what an adult portal is expected to cover as well
+        "tdap-adult-once",
+        "hepatitis-c-screening",
+        "hiv-screening",
+        "lung-cancer-screening",
+        "aaa-screening",
+        "osteoporosis-screening",
+        "osteoporosis-screening-postmenopausal",
+        "anxiety-screening",
+        "alcohol-use-screening",
+        "drug-use-screening",
+        "falls-prevention",
+        "statin-preventive-medication",
+        "hepatitis-b-vaccine",
+        "rsv-vaccine-75-plus",
+        "rsv-vaccine-50-74-risk",
     }
     assert set(RULES_BY_KEY) == expected
     for rule in RULES:
