@@ -65,13 +65,22 @@ run: install data
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Production settings (DEBUG off, a secret key of its own made once in var/, hashed static files,
+# a bounded database pool), served over plain HTTP on loopback: the three TLS-only protections
+# are turned off explicitly, as they would be behind a proxy that terminates TLS and redirects.
+STACK_ENV = DEBUG=0 SECRET_KEY="$$(cat var/stack-secret-key)" ALLOWED_HOSTS=127.0.0.1,localhost \
+  SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 \
+  DATABASE_URL=$(STACK_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL)
+
 stack: install data services-up
 	psql -h 127.0.0.1 -U postgres -d test -tAc "SELECT 1 FROM pg_database WHERE datname='$(STACK_DATABASE)'" \
 	  | grep -q 1 || psql -h 127.0.0.1 -U postgres -d test -c 'CREATE DATABASE "$(STACK_DATABASE)"'
-	DATABASE_URL=$(STACK_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) $(PY) manage.py migrate --noinput
-	DATABASE_URL=$(STACK_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) $(PY) manage.py seed_demo
-	DATABASE_URL=$(STACK_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) PORT=$(PORT) \
-	  $(VENV)/bin/honcho start -f Procfile
+	mkdir -p var && test -s var/stack-secret-key || \
+	  $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/stack-secret-key
+	$(STACK_ENV) $(PY) manage.py migrate --noinput
+	$(STACK_ENV) $(PY) manage.py collectstatic --noinput -v 0
+	$(STACK_ENV) $(PY) manage.py seed_demo
+	$(STACK_ENV) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
 lint: install
 	$(VENV)/bin/ruff check .

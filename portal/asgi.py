@@ -10,20 +10,14 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from assistant.routing import websocket_urlpatterns  # noqa: E402
 
-# The portal serves its own CSS and JS (a handful of files) so that Daphne alone is a complete
-# web process; behind a proxy that serves /static/ itself, set SERVE_STATIC_FILES=false.
-http_app = (
-    ASGIStaticFilesHandler(django_asgi_app) if settings.SERVE_STATIC_FILES else django_asgi_app
-)
-
+# The portal serves its own CSS and JS through WhiteNoise (a middleware, see settings), so that
+# Daphne alone is a complete web process.
 application = ProtocolTypeRouter(
     {
-        "http": http_app,
+        "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -22,8 +22,19 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me")
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 (refused with DEBUG off)
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=True)
+if not DEBUG and SECRET_KEY in ("", DEV_SECRET_KEY):
+    # Sessions, password-reset links and CSRF tokens are signed with it: a published key lets
+    # anyone forge a signed-in session. Nothing starts in production with it.
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "DEBUG is off but SECRET_KEY is unset or the published development key: set SECRET_KEY "
+        "to a long random value, e.g. from "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -36,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",  # sign-in throttling and lockout
     "channels",
     "portal",
     "knowledge",
@@ -44,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -51,6 +65,8 @@ MIDDLEWARE = [
     "portal.middleware.CurrentRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out sign-in into the lockout page (see "Sign-in throttling").
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -93,7 +109,22 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 else:
     # Never migrate into the shared `test` database: pytest gets a database of its own.
     DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="portal_test")}
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    if env.bool("DB_POOL", default=True):
+        # One bounded pool per process. Under ASGI every concurrent request and socket frame runs
+        # in a thread of its own, and persistent per-thread connections (CONN_MAX_AGE > 0) held
+        # 98 of PostgreSQL's 100 at 44 patients, idle for minutes after the burst. Pooled, a
+        # connection goes back to the pool when the request or frame is done (CONN_MAX_AGE must
+        # be 0), a burst waits up to DB_POOL_TIMEOUT seconds for one, and the connections opened
+        # for a burst close again one per DB_POOL_MAX_IDLE seconds down to DB_POOL_MIN_SIZE.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+            "max_idle": env.float("DB_POOL_MAX_IDLE", default=30.0),
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
@@ -112,8 +143,53 @@ SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+
+# --- Security: secure by default once DEBUG is off ---------------------------------------------
+# With DEBUG=0, SECRET_KEY and ALLOWED_HOSTS set, `manage.py check --deploy` reports nothing.
+# Behind a proxy that terminates TLS, set SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto (the header
+# the proxy sets to "https") and keep the rest; each can still be turned off on its own, e.g.
+# SECURE_SSL_REDIRECT=0 when the proxy itself redirects, or all three for plain HTTP on loopback
+# (`make stack`).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if env.str("SECURE_PROXY_SSL_HEADER", default=""):
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + env.str("SECURE_PROXY_SSL_HEADER").upper().replace("-", "_"),
+        "https",
+    )
+# How many proxies we run in front of the site: the client address is then the one the
+# outermost of them appended to X-Forwarded-For (earlier entries are the client's own claims).
+# 0: REMOTE_ADDR (or the socket's peer). Used by the audit log and the sign-in lockout alike.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (portal/csp.py): scripts only from our own static files, never inline.
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+
+# --- Sign-in throttling (django-axes) ----------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "portal.auth_backends.LockoutBackend",  # refuses a locked-out account before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+# LOGIN_FAILURE_LIMIT wrong passwords for one account lock it for LOGIN_LOCKOUT_MINUTES, from
+# every address (a guesser spreads over many), and as many from one address lock that address
+# (one password tried on many accounts). Every lockout and every attempt refused by one is in
+# the audit log. The address is the client's (TRUSTED_PROXY_COUNT), not a proxy's.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("LOGIN_LOCKOUT_MINUTES", default=15.0) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.views.sign_in_locked_out"
+AXES_CLIENT_IP_CALLABLE = "portal.audit.client_ip_for_lockout"
+AXES_VERBOSE = False
+
+# A cap on open websockets per user, across processes: more are closed with code 4429.
+SOCKETS_PER_USER = env.int("SOCKETS_PER_USER", default=8)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@example.org")
@@ -130,7 +206,19 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
-SERVE_STATIC_FILES = env.bool("SERVE_STATIC_FILES", default=True)
+# Served by WhiteNoise (Daphne alone is a complete web process). With DEBUG off the files are
+# collected (`manage.py collectstatic`) under content-hashed names, compressed, and sent with a
+# year-long immutable cache header; with DEBUG on they are read from static/ as they are edited.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Realtime: in-memory channel layer by default, Redis with REDIS_URL ------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

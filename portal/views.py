@@ -89,3 +89,12 @@ class SignOutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.info(request, "You have signed out. Thank you for using Riverside Health.")
         return response
+
+
+def sign_in_locked_out(request: HttpRequest, original_response=None, credentials=None):
+    """django-axes' lockout response: the sign-in page's look, a 429, and what to do now."""
+    from axes.helpers import get_client_username
+
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME * 60))
+    context = {"username": get_client_username(request, credentials) or "", "minutes": minutes}
+    return render(request, "registration/locked_out.html", context, status=429)
