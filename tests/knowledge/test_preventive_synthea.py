@@ -221,3 +221,90 @@ def test_1008261_tetanus_booster_ran_out_this_summer(outcomes):
     assert tetanus.last_done == date(2016, 7, 29)
     assert tetanus.due_since == date(2026, 7, 30)
     assert "until 2026-07-29" in tetanus.reason
+
+
+# --------------------------------------------------------------------------- issue 21, pinned
+# Each was read from the raw bundle and checked against the recommendation the rule cites.
+
+
+def test_zostavax_alone_is_never_a_complete_shingles_course(outcomes, deceased):
+    # 1130164, 1372617 and 1395793 had two doses of the live vaccine (CVX 121) and were told
+    # "both doses completed"; CDC asks for 2 doses of Shingrix (CVX 187) whatever came before.
+    for name in ("1130164", "1372617", "1395793"):
+        zoster = result(outcomes, name, "zoster-vaccine")
+        assert zoster.status == Status.DUE, name
+        assert "does not count towards this course" in zoster.reason, name
+    assert result(outcomes, "1372617", "zoster-vaccine").due_since == date(2020, 7, 10)  # at 50
+    assert result(outcomes, "1395793", "zoster-vaccine").due_since == date(2018, 1, 26)
+    for name in set(outcomes) - deceased:
+        zoster = result(outcomes, name, "zoster-vaccine")
+        if zoster.status == Status.UP_TO_DATE:
+            assert {e.code for e in zoster.evidence} == {"187"}, name
+
+
+def test_1090122_pcv13_alone_needs_pcv20_or_pcv21_a_year_later(outcomes):
+    pneumococcal = result(outcomes, "1090122", "pneumococcal-vaccine-50-plus")
+    assert pneumococcal.status == Status.DUE  # PCV13 2023-09-29, nothing after
+    assert pneumococcal.due_since == date(2024, 9, 28)
+    assert "1 of 2 doses" in pneumococcal.reason and "PCV20 or PCV21" in pneumococcal.reason
+
+
+def test_prediabetes_is_checked_every_year_and_only_by_tests_that_screen(outcomes, deceased):
+    sugar = result(outcomes, "1029178", "diabetes-screening")
+    assert sugar.status == Status.OVERDUE  # prediabetes since 2017, HbA1c 2022-04-05
+    assert sugar.due_since == date(2023, 4, 6)
+    for name in set(outcomes) - deceased:
+        evidence = result(outcomes, name, "diabetes-screening").evidence
+        assert not {e.code for e in evidence} & {"2339-0", "2345-7"}, name  # random glucose
+
+
+def test_1453226_pneumococcal_clock_starts_at_the_diabetes_onset(outcomes):
+    pneumococcal = result(outcomes, "1453226", "pneumococcal-vaccine-risk-19-49")
+    assert pneumococcal.due_since == date(2013, 10, 1)
+    assert '"Diabetes" (since 2013-10-01)' in pneumococcal.reason
+
+
+def test_added_rules_on_the_demo_patients(outcomes):
+    # 1270752, woman of 77: a bone density scan 2022-01-08 (once is enough), RSV due since 75.
+    bones = result(outcomes, "1270752", "osteoporosis-screening")
+    assert bones.status == Status.UP_TO_DATE and bones.last_done == date(2022, 1, 8)
+    rsv = result(outcomes, "1270752", "rsv-vaccine-75-plus")
+    assert rsv.status == Status.DUE and rsv.due_since == date(2024, 10, 18)
+    # 1130164, man of 58 with chronic obstructive bronchitis: RSV at 50-59 from June 2025.
+    rsv_risk = result(outcomes, "1130164", "rsv-vaccine-50-74-risk")
+    assert rsv_risk.status == Status.DUE and rsv_risk.due_since == date(2025, 6, 25)
+    # 1206377: hepatitis B 2018-11-18, 2019-09-15, 2019-11-24 completes the 3-dose course.
+    hep_b = result(outcomes, "1206377", "hepatitis-b-vaccine")
+    assert hep_b.status == Status.UP_TO_DATE
+    assert [e.date for e in hep_b.evidence] == [
+        date(2018, 11, 18),
+        date(2019, 9, 15),
+        date(2019, 11, 24),
+    ]
+    # 1008261: one adult hepatitis B dose (2016) is 1 of 3; Td boosters are not the Tdap dose.
+    assert "1 of 3 doses" in result(outcomes, "1008261", "hepatitis-b-vaccine").reason
+    assert result(outcomes, "1008261", "tdap-adult-once").status == Status.DUE
+    # 1113527, former smoker of 77: lung screening needs pack-years and the quit date.
+    lung = result(outcomes, "1113527", "lung-cancer-screening")
+    assert lung.status == Status.NOT_APPLICABLE
+    assert lung.needs == (
+        "how many pack-years you have smoked",
+        "how many years ago you quit smoking",
+    )
+    # Hepatitis C once for adults 18 to 79: nobody in the demo data was ever tested.
+    assert result(outcomes, "1016810", "hepatitis-c-screening").due_since == date(2020, 3, 2)
+
+
+def test_no_up_to_date_answer_rests_on_a_code_the_rule_does_not_accept(outcomes):
+    for name, results in outcomes.items():
+        for outcome in results:
+            if outcome.status != Status.UP_TO_DATE:
+                continue
+            rule = outcome.rule
+            accepted = (
+                {code for option in rule.series for dose in option.doses for code in dose.codes}
+                if rule.series
+                else {c.code for c in rule.satisfied_by}
+            )
+            assert outcome.evidence, (name, rule.key)
+            assert {e.code for e in outcome.evidence} <= accepted, (name, rule.key)
