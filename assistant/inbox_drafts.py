@@ -20,6 +20,7 @@ from typing import Any
 from . import intents, safety
 from .compose import ExtractiveComposer, answer_pool
 from .models import Escalation
+from .serializers import safe_url
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,9 @@ def _citation(n: int, passage, used: Sequence[str]) -> dict[str, Any]:
         "title": passage.question,
         "focus": passage.focus,
         "source": passage.source,
-        "url": passage.url,
+        # Only http(s) links reach the nurse's page (an index built before import-time
+        # cleaning may still hold another scheme).
+        "url": safe_url(passage.url or ""),
         "text": text,
         "kind": "section",
     }

@@ -165,7 +165,31 @@ def parse_question(question: str) -> tuple[str, str, tuple[str, ...]]:
 
 
 def _clean(value: str | None) -> str:
-    return _SPACES_RE.sub(" ", value or "").strip()
+    return _SPACES_RE.sub(" ", clean_markup(value or "")).strip()
+
+
+_MARKUP_RE = re.compile(r"<[A-Za-z!/?]|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
+
+
+def clean_markup(text: str) -> str:
+    """Imported text is plain text: any HTML in it is taken out here, once, at import (tags
+    dropped, a script's or style's content dropped with it, entities read as the characters
+    they stand for). Pages escape it again when they show it. Text without markup is returned
+    as it is."""
+    if not _MARKUP_RE.search(text):
+        return text
+    import html
+
+    import nh3
+
+    return html.unescape(nh3.clean(text, tags=set(), clean_content_tags={"script", "style"}))
+
+
+def safe_link(url: str) -> str:
+    """Only http(s) links are kept at import: a `javascript:`, `data:` or other URL in a corpus
+    file is dropped, so no page can ever make it a link."""
+    url = (url or "").strip()
+    return url if re.match(r"https?://[^\s]", url, re.IGNORECASE) else ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -201,7 +225,7 @@ def _document_id(root: Element, stem: str) -> tuple[str, str, str]:
     # A sub-file of a shared document id is a different article: give it its own id.
     if stem != doc_id and stem.startswith(doc_id + "_"):
         doc_id = stem
-    return doc_id.strip(), source.strip(), _clean(root.get("url"))
+    return doc_id.strip(), source.strip(), safe_link(_clean(root.get("url")))
 
 
 def _parse_xml(path: Path, rel: str) -> FileResult:
@@ -228,7 +252,7 @@ def _parse_xml(path: Path, rel: str) -> FileResult:
         seen_pids.add(pid)
         q = _child(pair, "question" if lowercase else "Question")
         a = _child(pair, "answer" if lowercase else "Answer")
-        answer = (a.text or "").strip() if a is not None else ""
+        answer = clean_markup((a.text or "").strip()).strip() if a is not None else ""
         if not answer:
             result.skipped_empty += 1
             continue
@@ -282,7 +306,7 @@ def _record_from_row(row: object, line_no: int, rel: str) -> SectionRecord | Non
     section_id = str(row.get("id") or "").strip()
     if not section_id:
         raise _FileRejected(f"line {line_no}: no id")
-    text = str(row.get("text") or "").strip()
+    text = clean_markup(str(row.get("text") or "").strip()).strip()
     if not text:
         return None
     question = _clean(str(row.get("question") or row.get("heading") or ""))
@@ -302,7 +326,7 @@ def _record_from_row(row: object, line_no: int, rel: str) -> SectionRecord | Non
         question=question,
         qtype=_clean(str(row.get("qtype") or "")) or qtype,
         text=text,
-        url=_clean(str(row.get("url") or "")),
+        url=safe_link(_clean(str(row.get("url") or ""))),
         cuis=(),
         semantic_types=(),
         origin_file=rel,
