@@ -57,6 +57,9 @@ STATUS_LABELS = {
     Status.DUE: "Due now",
     Status.UP_TO_DATE: "Up to date",
 }
+# A rule that cannot decide without something the record lacks (pack-years, falls) is shown
+# with what it needs, so the patient can tell their care team.
+NEEDS_LABEL = "Needs information"
 # Which kinds of approved sections explain a preventive item best, in order (as in the chat).
 EDUCATION_QTYPES = ("prevention", "information", "exams and tests", "treatment")
 # Search results are cached by topic; whether each is still approved is checked on every render.
@@ -344,13 +347,15 @@ def _item(result: RuleResult, education: EducationLink | None) -> dict[str, Any]
         "title": rule.title,
         "kind": rule.kind.value,
         "status": result.status.value,
-        "status_label": STATUS_LABELS.get(result.status, ""),
+        "status_label": STATUS_LABELS.get(result.status, NEEDS_LABEL if result.needs else ""),
+        "needs": list(result.needs),
         "reason": result.reason,
         "explanation": rule.explanation,
         "last_done": result.last_done,
         "due_since": result.due_since,
         "up_to_date_until": result.up_to_date_until,
         "source_name": rule.source.name,
+        "source_year": rule.source.year,
         "source_url": rule.source.url,
         "education": education,
     }
@@ -365,16 +370,17 @@ def preventive_panel_context(
 ) -> dict[str, Any] | None:
     """What the preventive-care panel shows, or None when it shows nothing (deceased patient).
 
-    Keys: `todo` (overdue, then due), `done` (up to date), each a list of item dicts (title,
-    status, status_label, reason, last_done, due_since, up_to_date_until, explanation,
-    source_name, source_url, education); `on`; `audience` ("patient" or "staff": the wording of
-    the headings). Items that do not apply to the patient are left out.
+    Keys: `todo` (overdue, then due), `done` (up to date), `to_check` (rules that cannot decide
+    without something the record lacks, e.g. pack-years), each a list of item dicts (title,
+    status, status_label, reason, needs, last_done, due_since, up_to_date_until, explanation,
+    source_name, source_year, source_url, education); `on`; `audience` ("patient" or "staff":
+    the wording of the headings). Items that do not apply to the patient are left out.
     """
     on = on or timezone.localdate()
     results = preventive_results(patient, on=on)
     if results is None:
         return None
-    shown = [r for r in results if r.status != Status.NOT_APPLICABLE]
+    shown = [r for r in results if r.status != Status.NOT_APPLICABLE or r.needs]
     links = education_links([r.rule for r in shown], retriever=retriever)
     items = [_item(r, links.get(r.rule.key)) for r in shown]
     return {
@@ -382,6 +388,7 @@ def preventive_panel_context(
         "audience": audience,
         "todo": [i for i in items if i["status"] in (Status.OVERDUE, Status.DUE)],
         "done": [i for i in items if i["status"] == Status.UP_TO_DATE],
+        "to_check": [i for i in items if i["status"] == Status.NOT_APPLICABLE],
         "rules_in_force": len(results),
     }
 

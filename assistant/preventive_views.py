@@ -23,7 +23,13 @@ from portal.decorators import admin_required
 from portal.models import Patient, strip_semantic_tag
 from portal.services import audit_event_record
 
-from .preventive_care import STATUS_LABELS, patient_facts, results_apply, rule_codes
+from .preventive_care import (
+    NEEDS_LABEL,
+    STATUS_LABELS,
+    patient_facts,
+    results_apply,
+    rule_codes,
+)
 
 TRY_TEMPLATE = "assistant/preventive/try.html"
 
@@ -74,6 +80,8 @@ class Decision:
     def status_label(self) -> str:
         if self.result is None:
             return ""
+        if self.result.needs and self.result.status not in STATUS_LABELS:
+            return NEEDS_LABEL
         return STATUS_LABELS.get(self.result.status, "Does not apply")
 
 

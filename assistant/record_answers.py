@@ -334,7 +334,11 @@ def preventive_reply(
             ),
             meta={"preventive": "unavailable", "offer_nurse": True},
         )
-    results = [r for r in patient.preventive if _status(r) != "not_applicable"]
+    # A rule that cannot decide without something the record lacks (pack-years, falls) is
+    # listed with what it needs, as My health lists it.
+    results = [
+        r for r in patient.preventive if _status(r) != "not_applicable" or getattr(r, "needs", ())
+    ]
     selected, scope = _select_results(results, question)
     if not selected:
         return RecordReply(
@@ -349,6 +353,7 @@ def preventive_reply(
     selected.sort(key=lambda r: order.get(_status(r), 3))
     pending = [r for r in selected if _status(r) in {"overdue", "due"}]
     done = [r for r in selected if _status(r) == "up_to_date"]
+    to_check = [r for r in selected if _status(r) == "not_applicable"]
     refs = _Refs()
     lines: list[str] = []
     if pending:
@@ -379,6 +384,12 @@ def preventive_reply(
             lines.append(
                 f"- {result.rule.title}: {result.reason}{refs.marker(rule_source(result.rule))}"
             )
+    if to_check:
+        lines.append("Your care team needs to know more to tell whether these apply:")
+        for result in to_check:
+            lines.append(
+                f"- {result.rule.title}: {result.reason}{refs.marker(rule_source(result.rule))}"
+            )
     lines.append(
         "These come from national recommendations and what your record shows; your care team "
         "can confirm what is right for you and book anything that is due."
@@ -391,5 +402,6 @@ def preventive_reply(
             "scope": scope,
             "due": [r.rule.key for r in pending],
             "up_to_date": [r.rule.key for r in done],
+            "needs_information": [r.rule.key for r in to_check],
         },
     )

@@ -43,7 +43,7 @@ class Command(BaseCommand):
     def handle(self, *args, bundle: Path | None, mrn: str | None, on: str | None, **options):
         day = _day(on)
         if bundle is not None:
-            results, who = _from_bundle(bundle, day)
+            results, who = _from_bundle(Path(bundle), day)
         else:
             results, who = _from_database(mrn or "", day)
         if options["json"]:
