@@ -18,6 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from portal.session_guard import SessionBoundConsumerMixin
+from portal.socket_cap import SocketCapMixin
 
 from . import events, ratelimit, selectors, serializers, services
 from .models import Message
@@ -37,6 +38,7 @@ ERROR_DETAIL = {
     "bad_json": "The frame is not a JSON object.",
     "bad_type": "Unknown frame type.",
     "bad_field": "A field has the wrong type or format.",
+    "bad_text": "The frame holds characters that are not text (a lone UTF-16 surrogate).",
     "missing_client_id": "A message needs a client_id.",
     "empty": "The message is empty.",
     "too_long": "The message is too long.",
@@ -57,7 +59,7 @@ def clean_text(text: str) -> str:
     return CONTROL_CHARS_RE.sub("", text.replace("\r\n", "\n")).strip()
 
 
-class ChatConsumer(SessionBoundConsumerMixin, AsyncWebsocketConsumer):
+class ChatConsumer(SocketCapMixin, SessionBoundConsumerMixin, AsyncWebsocketConsumer):
     conversation = None
     group = ""
 
@@ -71,6 +73,8 @@ class ChatConsumer(SessionBoundConsumerMixin, AsyncWebsocketConsumer):
         await self.accept()
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if not await self.socket_cap_take(user):
             return
         conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
         conversation = await database_sync_to_async(selectors.conversation_get_for_user)(
@@ -136,6 +140,8 @@ class ChatConsumer(SessionBoundConsumerMixin, AsyncWebsocketConsumer):
             raise FrameError("bad_json") from err
         if not isinstance(frame, dict):
             raise FrameError("bad_json")
+        if not _is_text(frame):
+            raise FrameError("bad_text")
         if not isinstance(frame.get("type"), str):
             raise FrameError("bad_type")
         return frame
@@ -343,6 +349,15 @@ class ChatConsumer(SessionBoundConsumerMixin, AsyncWebsocketConsumer):
         return (
             {"type": "handoff", "escalation": serializers.escalation_to_dict(esc)} if esc else None
         )
+
+
+def _is_text(frame: Any) -> bool:
+    """JSON may spell a lone surrogate ("\\ud800"): no database or page can hold it as text."""
+    try:
+        json.dumps(frame, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_int(value: Any) -> bool:

@@ -27,6 +27,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from portal.audit import audit_record
 from portal.session_guard import SessionBoundConsumerMixin
+from portal.socket_cap import SocketCapMixin
 
 from . import events
 from . import inbox_selectors as sel
@@ -36,7 +37,7 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
 
-class InboxConsumer(SessionBoundConsumerMixin, AsyncJsonWebsocketConsumer):
+class InboxConsumer(SocketCapMixin, SessionBoundConsumerMixin, AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.user = self.scope.get("user")
         self.watched: dict[int, int] = {}  # conversation id -> escalation id
@@ -45,6 +46,8 @@ class InboxConsumer(SessionBoundConsumerMixin, AsyncJsonWebsocketConsumer):
         await self.accept()
         if self.user is None or not self.user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if not await self.socket_cap_take(self.user):
             return
         if not await database_sync_to_async(sel.can_work_queue)(self.user):
             await self.close(code=CLOSE_FORBIDDEN)
@@ -73,9 +76,11 @@ class InboxConsumer(SessionBoundConsumerMixin, AsyncJsonWebsocketConsumer):
         import json
 
         try:
-            return json.loads(text_data)
-        except ValueError:
+            frame = json.loads(text_data)
+            json.dumps(frame, ensure_ascii=False).encode("utf-8")
+        except ValueError:  # UnicodeEncodeError included: a lone surrogate is not text
             return {"type": "__bad_json__"}
+        return frame
 
     async def receive_json(self, content: Any, **kwargs) -> None:
         if not isinstance(content, dict):

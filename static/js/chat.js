@@ -584,6 +584,11 @@
         showAlert("This conversation is not available.");
         return;
       }
+      if (event.code === 4429) {
+        // Too many portal windows open for this account: say so, and keep retrying slowly.
+        showAlert("Too many portal windows are open for your account. Close one and this " +
+          "chat reconnects.");
+      }
       scheduleReconnect();
     };
   }
