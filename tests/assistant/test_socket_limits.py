@@ -24,6 +24,10 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 def _two_sockets_each(settings):
     settings.SOCKETS_PER_USER = 2
     socket_cap._memory.leases.clear()
+    if settings.REDIS_URL:  # the services pass: the leases live in Redis, across processes
+        client = socket_cap._redis(settings.REDIS_URL)
+        for key in client.scan_iter(socket_cap._key(0).rsplit(":", 1)[0] + ":*"):
+            client.delete(key)
 
 
 async def test_one_socket_over_the_cap_is_told_why_and_closed_with_4429(
