@@ -184,11 +184,12 @@ async def test_the_worker_answers_and_the_answer_reaches_the_patients_socket(wor
             {"type": "message", "text": "I have crushing chest pain right now", "client_id": "w2"}
         )
     )
+    # An emergency is answered by the escalation gate as it is saved, here, with no task.
     safety = await _reply(comm, timeout=60, log_path=worker)
     assert safety["kind"] == "safety" and "911" in safety["text"]
     esc = await sync_to_async(Escalation.objects.get)(conversation=conversation)
     assert esc.level == "emergency" and esc.status == "open"
     await comm.disconnect()
-    # Both answers were computed by the worker process, not in this one.
+    # The question's answer was computed by the worker process, not in this one.
     log = worker.read_text(errors="replace")
-    assert log.count("assistant.tasks.answer_message_task") >= 2 and "succeeded" in log
+    assert "assistant.tasks.answer_message_task[" in log and "succeeded" in log
