@@ -305,7 +305,7 @@ class Rule:
     info_needed: str = ""
     interval_by_condition: tuple[tuple[str, int], ...] = ()
     counts_from_age_by_code: tuple[tuple[str, int], ...] = ()
-    recommended_since: tuple[tuple[date, int | None], ...] = ()
+    recommended_since: tuple[tuple[date, int | None, int | None], ...] = ()
     series: tuple[SeriesOption, ...] = ()
     adequate_before_stop: tuple[tuple[int, int], tuple[tuple[int, tuple[str, ...]], ...]] | None = (
         None
@@ -402,8 +402,12 @@ class Rule:
             data["counts_from_age_by_code"] = dict(self.counts_from_age_by_code)
         if self.recommended_since:
             data["recommended_since"] = [
-                {"date": when.isoformat(), **({"from_age": age} if age is not None else {})}
-                for when, age in self.recommended_since
+                {
+                    "date": when.isoformat(),
+                    **({"from_age": low} if low is not None else {}),
+                    **({"to_age": high} if high is not None else {}),
+                }
+                for when, low, high in self.recommended_since
             ]
         if self.series:
             data["series"] = [_option_to_json(o) for o in self.series]
@@ -440,10 +444,13 @@ class Rule:
         eligible = self.eligible_since(birth_date)
         if not self.recommended_since:
             return eligible
-        return min(
-            max(when, eligible if age is None else max(eligible, birthday(birth_date, age)))
-            for when, age in self.recommended_since
-        )
+        starts = []
+        for when, low, high in self.recommended_since:
+            start = max(when, eligible, birthday(birth_date, low) if low is not None else eligible)
+            if high is None or start < birthday(birth_date, high + 1):
+                starts.append(start)  # the band covered them on that day
+        # No band ever covered them (e.g. 70 when it came in for 19 to 64): from its first date.
+        return min(starts) if starts else max(eligible, min(b[0] for b in self.recommended_since))
 
 
 @dataclass(frozen=True)
@@ -722,7 +729,9 @@ def _requires_from_json(rule_key: str, raw: Any) -> tuple[Requirement, ...]:
     return tuple(found)
 
 
-def _recommended_since_from_json(rule_key: str, raw: Any) -> tuple[tuple[date, int | None], ...]:
+def _recommended_since_from_json(
+    rule_key: str, raw: Any
+) -> tuple[tuple[date, int | None, int | None], ...]:
     if raw is None:
         return ()
     items = [{"date": raw}] if isinstance(raw, str) else raw
@@ -730,16 +739,27 @@ def _recommended_since_from_json(rule_key: str, raw: Any) -> tuple[tuple[date, i
         raise RuleError(f"{rule_key}: recommended_since must be a date or a list of bands")
     bands = []
     for item in items:
-        if not isinstance(item, Mapping) or "date" not in item or set(item) - {"date", "from_age"}:
-            raise RuleError(f"{rule_key}: recommended_since takes date and optional from_age")
+        if (
+            not isinstance(item, Mapping)
+            or "date" not in item
+            or set(item)
+            - {
+                "date",
+                "from_age",
+                "to_age",
+            }
+        ):
+            raise RuleError(f"{rule_key}: recommended_since takes date, from_age and to_age")
         try:
             when = date.fromisoformat(str(item["date"]))
         except ValueError:
             raise RuleError(f"{rule_key}: recommended_since date must be YYYY-MM-DD") from None
-        age = item.get("from_age")
-        if age is not None:
-            age = _int_field(rule_key, "recommended_since from_age", age, 0)
-        bands.append((when, age))
+        low, high = item.get("from_age"), item.get("to_age")
+        if low is not None:
+            low = _int_field(rule_key, "recommended_since from_age", low, 0)
+        if high is not None:
+            high = _int_field(rule_key, "recommended_since to_age", high, low or 0)
+        bands.append((when, low, high))
     return tuple(bands)
 
 

@@ -249,6 +249,8 @@ TABLE = [
         patient(born(1970), "male", shot(TD, D(2020, 6, 1))), since=D(2006, 12, 15)),
     row("tdap-adult-once", DUE, "Tdap at 8 was a childhood catch-up, not the adolescent dose",
         patient(born(2000), "female", shot(TDAP, D(2008, 6, 1))), since=D(2019, 1, 1)),
+    row("tdap-adult-once", DUE, "was 70 in 2006: Tdap for 65+ came in 2012",
+        patient(born(1936), "female"), since=D(2012, 6, 29)),
     row("tdap-adult-once", UP, "Tdap at 12",
         patient(born(2000), "female", shot(TDAP, D(2012, 6, 1)))),
     row("tdap-adult-once", NA, "17-year-old", patient(born(2009), "female")),
