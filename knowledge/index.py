@@ -320,6 +320,8 @@ class KnowledgeIndex:
         self._use_cache = embedding_cache
         self._cache: EmbeddingCache | None = None
         settings = Settings(anonymized_telemetry=False)
+        self._chroma_settings = settings
+        self._embedded = not chroma_host
         if chroma_host:
             self._client = chromadb.HttpClient(
                 host=chroma_host, port=chroma_port, settings=settings
@@ -332,6 +334,8 @@ class KnowledgeIndex:
         self._open_collections()
         self.lexical = LexicalIndex(self.directory / LEXICAL_FILE)
         self._write_lock = threading.Lock()
+        self._reopen_lock = threading.Lock()
+        self._vectors_generation = self.generation()
         self._retriever: HybridRetriever | None = None
 
     @classmethod
@@ -364,6 +368,39 @@ class KnowledgeIndex:
                 hnsw = (collection.configuration or {}).get("hnsw") or {}
             if hnsw.get("ef_search") != HNSW_EF_SEARCH:
                 collection.modify(configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})
+
+    def vectors_current(self) -> None:
+        """See the content another process wrote, without a restart.
+
+        Embedded Chroma keeps each collection's vectors in memory, per process: after an import
+        or an approval in another process (a worker, a management command) a search here would
+        miss the new sections, or return ids this process's copy no longer resolves ("Error
+        finding id"). The content generation lives in the lexical file every process shares:
+        when it has moved since this process last opened (or wrote) its vectors, the client is
+        opened again and reads them from disk. A Chroma server is shared and needs nothing."""
+        if not self._embedded:
+            return
+        generation = self.generation()
+        if generation == self._vectors_generation:
+            return
+        with self._reopen_lock, self._write_lock:
+            if generation == self._vectors_generation:
+                return
+            import chromadb
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            # A new System for this path: the old one stays alive for searches still using it.
+            SharedSystemClient._identifier_to_system.pop(self._client._identifier, None)
+            self._client = chromadb.PersistentClient(
+                path=str(self.directory / CHROMA_DIR), settings=self._chroma_settings
+            )
+            self._open_collections()
+            self._vectors_generation = generation
+            logger.info("index content changed elsewhere (generation %s): reopened", generation)
+
+    def _wrote(self) -> None:
+        """This process's own writes are in its vectors already: nothing to reopen for them."""
+        self._vectors_generation = self.generation()
 
     @property
     def embedder(self) -> Embedder:
@@ -404,6 +441,7 @@ class KnowledgeIndex:
                 storing = store.submit(self._store_batch, embedded, stats, progress)
             if storing is not None:
                 storing.result()
+        self._wrote()
         stats.seconds = time.perf_counter() - started
         return stats
 
@@ -511,6 +549,7 @@ class KnowledgeIndex:
                 self._delete_passages(chunk)
                 self._questions.delete(ids=chunk)
             self.lexical.delete(ids)
+            self._wrote()
         return held
 
     def clear(self) -> None:
@@ -523,6 +562,7 @@ class KnowledgeIndex:
                     logger.debug("collection %s did not exist", name)
             self._open_collections()
             self.lexical.clear()
+            self._wrote()
 
     def rebuild(
         self, docs: Iterable[IndexDoc], *, progress: Callable[[int], None] | None = None

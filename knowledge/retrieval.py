@@ -1114,6 +1114,7 @@ class HybridRetriever:
 
     # -- helpers --------------------------------------------------------------------------
     def _current(self) -> _Sections:
+        self.index.vectors_current()  # another process's import or approval, without a restart
         current = self._sections
         if current is not None and current.generation == self.index.generation():
             return current

@@ -1,0 +1,77 @@
+"""An embedded index shared by several processes (web, worker, a management command): content
+one process imports or retires is served by the others without a restart.
+
+Embedded Chroma keeps vectors in memory per process; before the fix a search here after another
+process's import failed with "Error finding id" until this process restarted.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import MEDQUAD_DIR
+from django.conf import settings
+
+from knowledge.corpus import parse_xml_file
+from knowledge.index import IndexDoc, KnowledgeIndex
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+BLOOD_PRESSURE = "8_NHLBI_QA_XML/0000071.xml"
+ANEMIA = "8_NHLBI_QA_XML/0000002.xml"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not MEDQUAD_DIR.is_dir(), reason="MedQuAD corpus not available"),
+]
+
+
+def _docs(rel: str) -> list[IndexDoc]:
+    result = parse_xml_file(MEDQUAD_DIR / rel, root=MEDQUAD_DIR)
+    return [IndexDoc.from_record(r, version=1) for r in result.sections]
+
+
+def _in_another_process(directory: Path, code: str) -> None:
+    """Run `code` with `index` open on `directory`, in a process of its own."""
+    script = textwrap.dedent(
+        f"""
+        import os, sys
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+        import django
+        django.setup()
+        from pathlib import Path
+        from knowledge.corpus import parse_xml_file
+        from knowledge.index import IndexDoc, KnowledgeIndex
+        medquad = Path({str(MEDQUAD_DIR)!r})
+        def docs(rel):
+            result = parse_xml_file(medquad / rel, root=medquad)
+            return [IndexDoc.from_record(r, version=1) for r in result.sections]
+        index = KnowledgeIndex(directory=Path({str(directory)!r}),
+                               cache_dir=Path({str(settings.EMBEDDING_CACHE_DIR)!r}))
+        """
+    ) + textwrap.dedent(code)
+    subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, check=True, timeout=300)
+
+
+def _articles(passages) -> set[str]:
+    return {p.section_id.split("_Sec")[0] for p in passages}
+
+
+def test_content_imported_or_retired_in_another_process_is_served_here(tmp_path):
+    directory = tmp_path / "index"
+    index = KnowledgeIndex(directory=directory, cache_dir=Path(settings.EMBEDDING_CACHE_DIR))
+    index.rebuild(_docs(BLOOD_PRESSURE))
+    retriever = index.retriever()
+    assert _articles(retriever.search("What is anemia?", k=3)) == {"NHLBI_0000071"}
+
+    _in_another_process(directory, f"index.upsert(docs({ANEMIA!r}))")
+    found = retriever.search("What is anemia?", k=3)  # no restart, no error
+    assert _articles(found) == {"NHLBI_0000002"}
+
+    retired = [p.section_id for p in found]
+    _in_another_process(directory, f"index.remove({retired!r})")
+    again = retriever.search("What is anemia?", k=10)
+    assert not set(retired) & {p.section_id for p in again}
