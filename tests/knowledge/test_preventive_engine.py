@@ -542,6 +542,38 @@ def _valid_rule() -> dict:
         (lambda d: d.update(doses_required=2), "series"),
         (lambda d: d.update(conditions_any=["44054006"]), "condition_note"),
         (lambda d: d.update(smoking={"latest_status_any": []}), "lists no codes"),
+        (lambda d: d.update(series=[{"name": "x", "doses": [{"cvx": ["187"]}]}]), "series"),
+        (
+            lambda d: d.update(series=[{"name": "x", "doses": [{"cvx": ["85354-9"]}]}]),
+            "takes no doses_required, interval",
+        ),
+        (
+            lambda d: d.update(
+                interval_days=None,
+                series=[{"name": "x", "doses": [{"cvx": ["85354-9"], "min_days_after_first": 3}]}],
+            ),
+            "first dose",
+        ),
+        (lambda d: d.update(requires=[{"loinc": ["1-1"], "at_least": 2}]), "needs 'what'"),
+        (lambda d: d.update(requires=[{"what": "x", "loinc": ["1-1"]}]), "at_least or at_most"),
+        (lambda d: d.update(recommended_since="2018-13-01"), "YYYY-MM-DD"),
+        (lambda d: d.update(conditions_or_smoking=True), "conditions_or_smoking"),
+        (lambda d: d.update(condition_needs="your history"), "condition_needs"),
+        (
+            lambda d: d.update(smoking={"latest_status_any": ["1"], "ever_status_any": ["2"]}),
+            "smoking needs exactly",
+        ),
+        (
+            lambda d: d.update(
+                adequate_before_stop={
+                    "window_days": 3652,
+                    "latest_within_days": 1826,
+                    "options": [{"count": 2, "codes": ["10524-7"]}],
+                }
+            ),
+            "adequate_before_stop names codes",
+        ),
+        (lambda d: d.update(counts_from_age_by_code={"10524-7": 30}), "not in satisfied_by"),
     ],
 )
 def test_malformed_rules_are_rejected_with_a_clear_message(change, message):
