@@ -371,6 +371,8 @@ TABLE = [
                 conditions=[has("76498008", "Postmenopausal state", D(2022, 1, 1))])),
     row("osteoporosis-screening-postmenopausal", NA, "55, menopause not on record: says what it needs",
         patient(born(1971), "female"), needs="menopause"),
+    row("osteoporosis-screening-postmenopausal", NA, "42: before the usual age of menopause",
+        patient(born(1984), "female")),
     row("osteoporosis-screening-postmenopausal", NA, "70: the 65+ rule applies instead",
         patient(born(1956), "female")),
     # ---- anxiety: adults 64 and younger
