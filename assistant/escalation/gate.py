@@ -93,6 +93,18 @@ CONTEXT_LOWERED_ID = "routine.context"
 # How sure the classifier must be that a message is routine before context may lower an urgent
 # rule match (chosen with the thresholds, on the training split's cross-validation).
 ROUTINE_AGREEMENT = 0.80
+# A rule that recognised the situation as urgent knows more than word similarity: the classifier
+# raises such a message to an emergency only when it is at least this sure, and never one whose
+# urgent rule read a number below its crisis threshold (word similarity cannot compare numbers).
+RAISE_OVER_URGENT_RULE = 0.60
+READING_CATEGORIES = frozenset(
+    ("blood_sugar", "lab_values", "blood_pressure", "dose_error", "missed_dose")
+)
+# The urgent rules whose match may be a symptom word inside an informational question ("how to
+# prevent a shingles outbreak"); a medicine or care question is personal by nature and stays.
+LOWERABLE_CATEGORIES = frozenset(("new_symptom", "infection", "severe_pain_or_injury"))
+LOWERING_CONTEXTS = frozenset(("question", "past", "hypothetical", "negated", "third_party"))
+MIN_WORDS = 3
 
 # Which patient instructions a classifier-decided emergency gets, by the clinical category of
 # its nearest labelled emergencies.
@@ -110,7 +122,9 @@ def classify(text: str) -> Decision:
     by_rules = _rules_decide(prepared)
     situation = _context.situation(prepared)
     found = _model.classifier()
-    if found is None:
+    # Under three words ("hi", "thanks!") there is nothing for the classifier to read meaning
+    # from: its probabilities there are its priors. The rules alone decide.
+    if found is None or sum(t.text.isalpha() for t in prepared.tokens) < MIN_WORDS:
         return replace(by_rules, decided_by="rule" if by_rules.escalates else "none",
                        context=situation, rule_level=by_rules.level)  # fmt: skip
     pred = found.predict(prepared.norm, _model.sentence_vector(cleaned))
@@ -132,7 +146,8 @@ def _combine(
         by_rules.level == URGENT
         and pred.level == ROUTINE
         and pred.probabilities[ROUTINE] >= ROUTINE_AGREEMENT
-        and situation != _context.REPORT
+        and situation in LOWERING_CONTEXTS
+        and by_rules.category in LOWERABLE_CATEGORIES
     ):
         # A symptom word in a question ("how to prevent a shingles outbreak"): both the context
         # and the classifier say it is not someone reporting it. Never done for an emergency.
@@ -153,6 +168,15 @@ def _combine(
             probability=pred.probabilities[ROUTINE],
             **common,
         )
+    if (
+        by_rules.level == URGENT
+        and pred.level == EMERGENCY
+        and (
+            pred.probabilities[EMERGENCY] < RAISE_OVER_URGENT_RULE
+            or by_rules.category in READING_CATEGORIES
+        )
+    ):
+        model_rank = SEVERITY[URGENT]
     if rule_rank >= model_rank:
         decided_by = "none" if rule_rank == 0 else ("both" if model_rank == rule_rank else "rule")
         return replace(

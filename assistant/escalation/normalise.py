@@ -188,6 +188,9 @@ _SHORT_WORDS = frozenset(
 )  # fmt: skip
 
 
+_LEADING_SHORT = frozenset(("i", "my", "no", "mi", "yo"))
+
+
 @lru_cache(maxsize=1)
 def vocabulary() -> frozenset[str]:
     """Words (lower case, accent-free) that are never split or shortened; empty if the file is gone.
@@ -272,23 +275,27 @@ def split_run_together(word: str) -> tuple[str, ...]:
     low = _fold_word(word)
     if len(low) < 6 or not low.isalpha() or low in vocab or len(vocab) <= len(_KNOWN):
         return (word,)
+    if correct_spelling(low) != low:  # a typo of a key word ("metforman"): the corrector's job
+        return (word,)
     best: tuple[str, ...] | None = None
 
-    def ok(piece: str) -> bool:
-        return piece in vocab and (len(piece) >= 3 or piece in _SHORT_WORDS)
+    def ok(piece: str, first: bool) -> bool:
+        # Only a leading "i", "my" or "no" may be shorter than three letters: a trailing "a" or
+        # "o" is how Spanish words end ("insulina" is not "insulin a").
+        return piece in vocab and (len(piece) >= 3 or (first and piece in _LEADING_SHORT))
 
     n = len(low)
     for i in range(1, n):
         a = low[:i]
-        if not ok(a):
+        if not ok(a, True):
             continue
         b = low[i:]
-        if ok(b):
+        if ok(b, False):
             cand: tuple[str, ...] = (a, b)
         else:
             cand = ()
             for j in range(i + 1, n):
-                if ok(low[i:j]) and ok(low[j:]):
+                if ok(low[i:j], False) and ok(low[j:], False):
                     cand = (a, low[i:j], low[j:])
                     break
         if cand and (

