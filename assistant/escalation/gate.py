@@ -33,11 +33,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from assistant.escalation import combine as _combine_policy
 from assistant.escalation import context as _context
 from assistant.escalation import model as _model
 from assistant.escalation.normalise import Text, clean
 from assistant.escalation.rules import EMERGENCY, ROUTINE, RULES, SEVERITY, URGENT, Level, Rule
 from assistant.escalation.rules import instructions as _instructions
+from assistant.escalation.rules.readings import numbers_read
 
 LEVELS: tuple[Level, ...] = (EMERGENCY, URGENT, ROUTINE)
 
@@ -90,21 +92,6 @@ NO_MATCH_ID = "routine.no_match"
 EDUCATION_ID = "routine.education"
 CLASSIFIER_ID = "classifier.{level}"
 CONTEXT_LOWERED_ID = "routine.context"
-# How sure the classifier must be that a message is routine before context may lower an urgent
-# rule match (chosen with the thresholds, on the training split's cross-validation).
-ROUTINE_AGREEMENT = 0.80
-# A rule that recognised the situation as urgent knows more than word similarity: the classifier
-# raises such a message to an emergency only when it is at least this sure, and never one whose
-# urgent rule read a number below its crisis threshold (word similarity cannot compare numbers).
-RAISE_OVER_URGENT_RULE = 0.60
-READING_CATEGORIES = frozenset(
-    ("blood_sugar", "lab_values", "blood_pressure", "dose_error", "missed_dose")
-)
-# The urgent rules whose match may be a symptom word inside an informational question ("how to
-# prevent a shingles outbreak"); a medicine or care question is personal by nature and stays.
-LOWERABLE_CATEGORIES = frozenset(("new_symptom", "infection", "severe_pain_or_injury"))
-LOWERING_CONTEXTS = frozenset(("question", "past", "hypothetical", "negated", "third_party"))
-MIN_WORDS = 3
 
 # Which patient instructions a classifier-decided emergency gets, by the clinical category of
 # its nearest labelled emergencies.
@@ -121,19 +108,37 @@ def classify(text: str) -> Decision:
     prepared = Text.of(cleaned)
     by_rules = _rules_decide(prepared)
     situation = _context.situation(prepared)
+    words = sum(t.text.isalpha() for t in prepared.tokens)
     found = _model.classifier()
-    # Under three words ("hi", "thanks!") there is nothing for the classifier to read meaning
-    # from: its probabilities there are its priors. The rules alone decide.
-    if found is None or sum(t.text.isalpha() for t in prepared.tokens) < MIN_WORDS:
-        return replace(by_rules, decided_by="rule" if by_rules.escalates else "none",
-                       context=situation, rule_level=by_rules.level)  # fmt: skip
-    pred = found.predict(prepared.norm, _model.sentence_vector(cleaned))
-    return _combine(by_rules, pred, prepared, situation)
+    pred = None
+    if found is not None and words >= _combine_policy.MIN_WORDS:
+        pred = found.predict(prepared.norm, _model.sentence_vector(cleaned))
+    return _combine(by_rules, pred, prepared, situation, words)
 
 
 def _combine(
-    by_rules: Decision, pred: _model.Prediction, prepared: Text, situation: str
+    by_rules: Decision,
+    pred: _model.Prediction | None,
+    prepared: Text,
+    situation: str,
+    words: int,
 ) -> Decision:
+    if pred is None:
+        return replace(
+            by_rules,
+            decided_by="rule" if by_rules.escalates else "none",
+            context=situation,
+            rule_level=by_rules.level,
+        )
+    level, how = _combine_policy.combined_level(
+        rule_level=by_rules.level,
+        rule_category=by_rules.category,
+        situation=situation,
+        words=words,
+        numbers_read=numbers_read(prepared),
+        probs=pred.probabilities,
+        policy=pred.policy,
+    )
     common = {
         "probabilities": tuple(pred.probabilities.items()),
         "exemplars": pred.exemplars,
@@ -141,14 +146,7 @@ def _combine(
         "context": situation,
         "rule_level": by_rules.level,
     }
-    rule_rank, model_rank = SEVERITY[by_rules.level], SEVERITY[pred.level]
-    if (
-        by_rules.level == URGENT
-        and pred.level == ROUTINE
-        and pred.probabilities[ROUTINE] >= ROUTINE_AGREEMENT
-        and situation in LOWERING_CONTEXTS
-        and by_rules.category in LOWERABLE_CATEGORIES
-    ):
+    if how == _combine_policy.LOWERED:
         # A symptom word in a question ("how to prevent a shingles outbreak"): both the context
         # and the classifier say it is not someone reporting it. Never done for an emergency.
         return Decision(
@@ -168,17 +166,9 @@ def _combine(
             probability=pred.probabilities[ROUTINE],
             **common,
         )
-    if (
-        by_rules.level == URGENT
-        and pred.level == EMERGENCY
-        and (
-            pred.probabilities[EMERGENCY] < RAISE_OVER_URGENT_RULE
-            or by_rules.category in READING_CATEGORIES
-        )
-    ):
-        model_rank = SEVERITY[URGENT]
-    if rule_rank >= model_rank:
-        decided_by = "none" if rule_rank == 0 else ("both" if model_rank == rule_rank else "rule")
+    if how == _combine_policy.RULES:
+        agrees = pred.level == by_rules.level
+        decided_by = "none" if not by_rules.escalates else ("both" if agrees else "rule")
         return replace(
             by_rules,
             decided_by=decided_by,
@@ -186,7 +176,6 @@ def _combine(
             **common,
         )
     # The classifier raises the level above what the rules found.
-    level = pred.level
     category = pred.category or ("general" if level == EMERGENCY else "new_symptom")
     key = _CATEGORY_INSTRUCTIONS.get(category, _instructions.EMERGENCY)
     if level == URGENT:

@@ -15,9 +15,10 @@ messages, so a nurse can see *why* it decided:
 Two multinomial logistic regressions are stored: one over both feature sets, and one over the
 lexical features alone. The second is used whenever no embedder is attached or the embedder fails,
 so the gate never depends on anything that can fail: it degrades to lexical plus rules, and says
-so (`Prediction.layer`). Thresholds were chosen by cross-validation on the training split for
-emergency recall first, false alarms second (see `training.py`); the held-aside split never
-influenced them.
+so (`Prediction.layer`). Each model carries its `combine.Policy` (thresholds and the limits on
+raising and lowering a rule's level), chosen by cross-validation of the whole gate on the training
+split for emergency recall first, false alarms second (see `training.py`); the held-aside split
+never influenced them.
 
 Deterministic given the model file (`data/model.npz`, built by `manage.py escalation_train`):
 hashing uses CRC32, not Python's salted `hash`.
@@ -38,6 +39,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from assistant.escalation.combine import Policy, model_level
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +105,7 @@ class Prediction:
     exemplars: tuple[Exemplar, ...]
     layer: str  # "lexical+dense" or "lexical" (no embedder, or it failed)
     category: str  # the clinical category most of the nearest exemplars at `level` share
+    policy: Policy  # the thresholds this layer's level was read with (see combine.py)
 
     @property
     def escalation_probability(self) -> float:
@@ -115,10 +119,8 @@ class Classifier:
         meta = json.loads(str(arrays["meta"]))
         self.meta = meta
         self.version: str = meta["version"]
-        self.t_emergency: float = meta["thresholds"]["emergency"]
-        self.t_urgent: float = meta["thresholds"]["urgent"]
-        self.t_emergency_lex: float = meta["thresholds_lexical"]["emergency"]
-        self.t_urgent_lex: float = meta["thresholds_lexical"]["urgent"]
+        self.policy = Policy(**meta["policy"])
+        self.policy_lexical = Policy(**meta["policy_lexical"])
         # Sparse lexical weights: feature index -> column of a small dense matrix.
         self._lex_index = {int(i): n for n, i in enumerate(arrays["lex_idx"])}
         self._lex_full = arrays["lex_full"].astype(np.float64)  # (k, 3)
@@ -160,24 +162,20 @@ class Classifier:
         if vector is not None:
             logits = self._lexical_logits(feats, self._lex_full) + vector @ self._dense
             probs = self._softmax(logits + self._b_full)
-            t_em, t_urg, layer = self.t_emergency, self.t_urgent, "lexical+dense"
+            policy, layer = self.policy, "lexical+dense"
         else:
             probs = self._softmax(self._lexical_logits(feats, self._lex_only) + self._b_only)
-            t_em, t_urg, layer = self.t_emergency_lex, self.t_urgent_lex, "lexical"
+            policy, layer = self.policy_lexical, "lexical"
         p = {c: float(v) for c, v in zip(CLASSES, probs, strict=True)}
-        if p["emergency"] >= t_em:
-            level = "emergency"
-        elif p["emergency"] + p["urgent"] >= t_urg:
-            level = "urgent"
-        else:
-            level = "routine"
+        level = model_level(p, policy)
         sims = self._similarities(feats, vector)
         order = np.argsort(-sims, kind="stable")
         exemplars = tuple(
             Exemplar(self._ex_text[i], self._ex_label[i], self._ex_category[i], float(sims[i]))
             for i in order[:EXEMPLARS]
         )
-        return Prediction(level, p, exemplars, layer, self._category(level, sims, order))
+        category = self._category(level, sims, order)
+        return Prediction(level, p, exemplars, layer, category, policy)
 
     def _similarities(self, feats: dict[int, float], vector: np.ndarray | None) -> np.ndarray:
         """Cosine of the message to every labelled message: by meaning when there is a vector."""

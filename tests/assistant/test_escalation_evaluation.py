@@ -49,7 +49,7 @@ def test_evaluate_computes_recalls_and_rates_from_the_confusion_matrix():
         "what is a normal A1c?",
         "my ankle is swollen",
     ]
-    assert report["errors"][0]["rule_id"] == "urgent.new_symptom"
+    assert report["errors"][0]["rule_id"] == "urgent.human_request"
 
 
 def test_evaluate_on_no_rows_gives_no_ratio_rather_than_a_division_error():

@@ -65,7 +65,7 @@ def test_a_crisis_message_gets_the_988_line(retriever):
 
 def test_an_urgent_message_is_handed_to_the_care_team(retriever):
     answer = answer_question(
-        text="I've had a fever of 103 for two days and it's not going down",
+        text="Should I increase my insulin because my sugars were high all week?",
         patient=HYPERTENSION_PATIENT,
         retriever=retriever,
     )

@@ -125,3 +125,16 @@ def _readings(text: Text) -> list[Span]:
     spans = [span for span, _, _ in blood_pressure_readings(text)]
     spans += [span for span, value in oxygen_readings(text) if 90 <= value <= 94]
     return spans
+
+
+def numbers_read(text: Text) -> bool:
+    """True when the rules read a number in the message: a pill count, a glucose, oxygen or
+    blood-pressure reading. Such a number was compared with its crisis threshold by a rule, so
+    the classifier, which cannot compare numbers, may not overrule that judgement."""
+    pill_counts = any(m.group(2) not in _NOT_A_READING for m in _PILL_COUNT.finditer(text.norm))
+    return bool(
+        pill_counts
+        or glucose_readings(text)
+        or oxygen_readings(text)
+        or blood_pressure_readings(text)
+    )
