@@ -18,7 +18,7 @@ import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from assistant.escalation import data, gate, model, normalise, training
+from assistant.escalation import data, model, normalise, training
 
 
 class Command(BaseCommand):
@@ -54,7 +54,6 @@ class Command(BaseCommand):
         arrays = training.fit(
             train,
             embed=embed,
-            rule_level=lambda text: gate.rules_classify(text).level,
             log=lambda message: self.stdout.write(message),
         )
         np.savez_compressed(model.MODEL_FILE, **arrays)
