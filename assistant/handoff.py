@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from portal.audit import audit_record
+
 from . import events
 from .models import Conversation, Escalation, Message
 
@@ -31,8 +33,12 @@ def escalation_open(
     rule_title: str = "",
     matched: list[str] | tuple[str, ...] = (),
     reason: str = "",
+    triage: dict | None = None,
 ) -> Escalation:
     """Open (or join and raise) the unresolved escalation of `conversation`; tell nurses.
+
+    `triage` is the gate's explanation of the message (`Decision.explanation()`); it is kept
+    with the escalation and written to the audit log whenever it sets or raises the level.
 
     A gate-escalated message (emergency or urgent) joining a thread a nurse has already answered
     re-arms it: unclaimed, unanswered, due by its level's target from now.
@@ -55,8 +61,10 @@ def escalation_open(
             rule_title=rule_title,
             matched=list(matched),
             reason=reason,
+            triage=triage or {},
             due_at=now + escalation_target(level),
         )
+        _audit_triage(esc, message=message, triage=triage, action="escalation.open")
     else:
         esc = current
         raised = priority < esc.priority  # e.g. a new emergency in a thread waiting as urgent
@@ -64,6 +72,8 @@ def escalation_open(
             esc.level, esc.priority = level, priority
             esc.rule_id, esc.rule_title, esc.matched = rule_id, rule_title, list(matched)
             esc.reason, esc.trigger_message = reason, message
+            esc.triage = triage or {}
+            _audit_triage(esc, message=message, triage=triage, action="escalation.raise")
         if (raised or priority < Escalation.PRIORITY["routine"]) and esc.first_response_at:
             # The nurse answered an earlier message; this new worry has not been seen by
             # anyone. It goes back to the queue unclaimed, with a fresh target, until a nurse
@@ -86,3 +96,21 @@ def escalation_open(
         {"type": "chat.handoff", "escalation_id": esc.pk},
     )
     return esc
+
+
+def _audit_triage(esc: Escalation, *, message: Message | None, triage: dict | None, action: str):
+    """The audit log keeps why the gate escalated (level, layers, rule, probability, nearest
+    labelled messages), never the patient's words: an audit reader is not a thread reader."""
+    if not triage:
+        return
+    audit_record(
+        request_or_actor=None,
+        action=action,
+        object_type="escalation",
+        object_id=esc.pk,
+        patient_id=esc.conversation.patient_id,
+        detail={
+            "message_id": getattr(message, "pk", None),
+            "triage": {k: v for k, v in triage.items() if k != "matched"},
+        },
+    )

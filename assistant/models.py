@@ -137,6 +137,10 @@ class Escalation(models.Model):
     rule_title = models.CharField(max_length=200, blank=True)
     matched = models.JSONField(default=list, blank=True)  # the words that fired the rule
     reason = models.TextField(blank=True)
+    # Why the gate put the trigger message at this level (Decision.explanation(): which layers
+    # decided, the rule, the classifier's probability and its nearest labelled messages), so the
+    # nurse sees it and it outlives any later change of the rules or the model.
+    triage = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     due_at = models.DateTimeField(db_index=True)  # target for a first nurse response
     claimed_by = models.ForeignKey(

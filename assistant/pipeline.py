@@ -47,7 +47,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from assistant import courtesy, escalation, intents, record_answers, safety
 from assistant.compose import (
@@ -61,6 +61,7 @@ from assistant.compose import (
     key_terms,
     topical_terms,
 )
+from assistant.escalation.second_opinion import raise_with
 from assistant.readability import split_sentences
 from knowledge.retrieval import Passage, Retriever
 
@@ -156,6 +157,14 @@ class Citation:
     @property
     def question(self) -> str:
         return self.title
+
+
+class SecondOpinion(Protocol):
+    """A second triage of a message (an LLM): a level, or None when it has no opinion."""
+
+    name: str
+
+    def assess(self, text: str) -> str | None: ...
 
 
 @dataclass
@@ -716,6 +725,8 @@ def answer_question(
     reply_target_minutes: Mapping[str, int] | None = None,
     care_team_active: bool = False,
     nurse_offered: bool = False,
+    decision: escalation.Decision | None = None,
+    second_opinion: SecondOpinion | None = None,
 ) -> Answer:
     """Answer one patient message (see the module docstring for the steps).
 
@@ -727,9 +738,18 @@ def answer_question(
     replies that would offer a nurse say instead that the nurse sees the conversation.
     `nurse_offered`: the assistant's last reply offered to send the question to a nurse, and it
     was not sent yet; a plain "yes" now accepts that offer.
+    `decision`: the gate's decision on `text` when the caller already has it (the receive path
+    classifies before saving); the gate is deterministic, so this only saves running it twice.
+    `second_opinion`: an LLM triage (`assistant.llm.LLMTriage`) asked about a message the gate did
+    not call an emergency; it may raise the level, never lower it, and its failure changes nothing.
     """
     started = time.perf_counter()
-    decision = escalation.classify(text)
+    if decision is None:
+        decision = escalation.classify(text)
+    if second_opinion is not None and decision.level != "emergency":
+        decision = raise_with(
+            decision, second_opinion.assess(text), text=text, source=second_opinion.name
+        )
     gated = _gate_answer(decision, reply_target_minutes=reply_target_minutes)
     if gated is not None:
         gated.meta["total_ms"] = round((time.perf_counter() - started) * 1000, 2)

@@ -150,7 +150,7 @@ def _gate_answer(text: str, decision):
 
     try:
         answer = answer_question(
-            text=text, patient=PatientContext(), retriever=_GateOnlyRetriever()
+            text=text, patient=PatientContext(), retriever=_GateOnlyRetriever(), decision=decision
         )
     except Exception:
         log.exception("the gated answer could not be built for %r", decision.rule_id)
@@ -197,6 +197,7 @@ def _escalation_open_for(*, message: Message, decision, level: str) -> Escalatio
         rule_title=getattr(decision, "rule_title", "") or "",
         matched=tuple(getattr(decision, "matched", ()) or ()),
         reason=getattr(decision, "rationale", "") or "",
+        triage=_jsonable(decision.explanation()) if hasattr(decision, "explanation") else None,
     )
 
 
@@ -327,6 +328,16 @@ def composer_from_settings():
     return llm.composer_from_settings()
 
 
+@functools.cache
+def triage_from_settings():
+    """The LLM second opinion on the gate when an LLM is configured, else None."""
+    if not (settings.LLM_PROVIDER and settings.LLM_MODEL and settings.LLM_TRIAGE):
+        return None
+    from . import llm
+
+    return llm.triage_from_settings()
+
+
 def _retriever():
     from knowledge.retrieval import get_retriever
 
@@ -371,6 +382,7 @@ def message_answer(*, message_id: int) -> Message | None:
             care_team_active=selectors.escalation_unresolved(conversation=message.conversation)
             is not None,
             nurse_offered=offer is not None,
+            second_opinion=triage_from_settings(),
         )
     except Exception:
         log.exception("the answer pipeline failed for message %s", message_id)

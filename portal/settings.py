@@ -308,6 +308,9 @@ LLM_MODEL = env.str("LLM_MODEL", default="")
 # then the extractive answer is used.
 LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=20.0)
 LLM_MAX_ATTEMPTS = env.int("LLM_MAX_ATTEMPTS", default=2)
+# With an LLM configured it also gives a second opinion on every message the gate did not call an
+# emergency; it may raise the level, never lower it (assistant/escalation/second_opinion.py).
+LLM_TRIAGE = env.bool("LLM_TRIAGE", default=True)
 # Targets for a first nurse response, in minutes, per escalation priority.
 ESCALATION_TARGET_MINUTES = {
     "emergency": env.int("ESCALATION_TARGET_EMERGENCY_MIN", default=5),
