@@ -85,6 +85,7 @@ stack: install data services-up
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache  # the layering contracts in .importlinter
 
 # The embedded pass: SQLite, in-memory channel layer, tasks in-process.
 test-fast: install data

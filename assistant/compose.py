@@ -34,7 +34,8 @@ from typing import Protocol
 from assistant.glued_headings import PassageWords, strip_glued_heading
 from assistant.readability import flesch_kincaid_grade, split_sentences, words
 from assistant.safety import sentence_problem
-from knowledge.retrieval import NAMED_COVERAGE, Passage
+from knowledge.passages import Passage
+from knowledge.retrieval import NAMED_COVERAGE
 
 # Function words and question words: they say nothing about the topic.
 _STOPWORDS_TEXT = """

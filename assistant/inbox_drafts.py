@@ -2,7 +2,7 @@
 
 The patient's answer pipeline stops at its escalation gate (an escalated message gets safety
 instructions, never content), but the nurse answering that same message benefits from the
-approved content on it. So the draft runs the same retrieval (knowledge.retrieval.get_retriever)
+approved content on it. So the draft runs the same retrieval (knowledge.services.get_retriever)
 and the same composer (assistant.compose, or the configured LLM composer) with the same
 relevance and safety checks, *without* the gate, and frames the result as a message from the
 nurse. It is only ever shown to the nurse, who edits it; nothing here sends anything.
@@ -185,7 +185,7 @@ def compose_draft(
 
     patient = escalation.conversation.patient
     if retriever is None:
-        from knowledge.retrieval import get_retriever
+        from knowledge.services import get_retriever
 
         retriever = get_retriever()
     if composer is None:

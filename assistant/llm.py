@@ -16,8 +16,9 @@ same way. The outgoing safety check still runs afterwards (dosing, diagnosis), a
 
 Configuration: `llm_composer_from_env(provider, model)` builds the chat model through
 `langchain.chat_models.init_chat_model(model, model_provider=provider)`; the provider's package
-(e.g. langchain-openai) and credentials come from the environment. `composer_from_settings()`
-reads settings.LLM_PROVIDER / LLM_MODEL. With either empty the portal uses the offline composer.
+(e.g. langchain-openai) and credentials come from the environment; the site's settings
+(LLM_PROVIDER, LLM_MODEL, ...) are read by `assistant.services`, never here. With either empty
+the portal uses the offline composer.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from assistant.compose import (
 )
 from assistant.readability import split_sentences
 from assistant.safety import sentence_problem
-from knowledge.retrieval import Passage
+from knowledge.passages import Passage
 
 log = logging.getLogger(__name__)
 
@@ -386,35 +387,3 @@ def llm_composer_from_env(
     if chat_model is None:
         return None
     return LLMComposer(chat_model, timeout_seconds=timeout_seconds, max_attempts=max_attempts)
-
-
-def triage_from_settings() -> LLMTriage | None:
-    """The LLM second opinion on the gate: on when an LLM is configured (settings.LLM_PROVIDER,
-    LLM_MODEL) unless settings.LLM_TRIAGE is off; None otherwise."""
-    from django.conf import settings
-
-    if not getattr(settings, "LLM_TRIAGE", True):
-        return None
-    timeout = getattr(settings, "LLM_TIMEOUT_SECONDS", 20.0)
-    chat_model = chat_model_from_env(
-        getattr(settings, "LLM_PROVIDER", ""),
-        getattr(settings, "LLM_MODEL", ""),
-        timeout_seconds=timeout,
-    )
-    if chat_model is None:
-        return None
-    return LLMTriage(
-        chat_model, timeout_seconds=timeout, max_attempts=getattr(settings, "LLM_MAX_ATTEMPTS", 2)
-    )
-
-
-def composer_from_settings() -> LLMComposer | None:
-    """The LLM composer configured by settings.LLM_PROVIDER / settings.LLM_MODEL, or None."""
-    from django.conf import settings
-
-    return llm_composer_from_env(
-        getattr(settings, "LLM_PROVIDER", ""),
-        getattr(settings, "LLM_MODEL", ""),
-        timeout_seconds=getattr(settings, "LLM_TIMEOUT_SECONDS", 20.0),
-        max_attempts=getattr(settings, "LLM_MAX_ATTEMPTS", 2),
-    )

@@ -63,7 +63,7 @@ from assistant.compose import (
 )
 from assistant.escalation.second_opinion import raise_with
 from assistant.readability import split_sentences
-from knowledge.retrieval import Passage, Retriever
+from knowledge.passages import Passage, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -233,16 +233,8 @@ def _format_wait(minutes: int) -> str:
 
 
 def _reply_targets(overrides: Mapping[str, int] | None) -> Mapping[str, int]:
-    if overrides is not None:
-        return overrides
-    try:  # the site's configured targets when running inside Django; plain defaults otherwise
-        from django.conf import settings
-
-        if settings.configured:
-            return getattr(settings, "ESCALATION_TARGET_MINUTES", DEFAULT_REPLY_TARGET_MINUTES)
-    except ImportError:
-        pass
-    return DEFAULT_REPLY_TARGET_MINUTES
+    # The caller passes the site's configured targets; the pipeline reads no settings itself.
+    return DEFAULT_REPLY_TARGET_MINUTES if overrides is None else overrides
 
 
 def safe_excerpt(text: str, *, limit: int = CITATION_TEXT_CHARS) -> str:
@@ -733,7 +725,7 @@ def answer_question(
     `history`: earlier turns, oldest first, as (role, text) pairs (role "patient", "assistant",
     "nurse"...). `composer`: an LLM composer (`assistant.llm.LLMComposer`) or None for the
     extractive one. `reply_target_minutes`: the care team's reply targets by level, used in the
-    hand-off message (defaults to settings.ESCALATION_TARGET_MINUTES inside Django).
+    hand-off message (the site passes settings.ESCALATION_TARGET_MINUTES; defaults otherwise).
     `care_team_active`: a nurse is handling this conversation (an unresolved escalation): the
     replies that would offer a nurse say instead that the nurse sees the conversation.
     `nurse_offered`: the assistant's last reply offered to send the question to a nurse, and it

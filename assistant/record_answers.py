@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.compose import KIND_TERMS, content_terms, topical_terms
 from assistant.intents import condition_topics, lay_name, search_words
-from knowledge.retrieval import Passage, Retriever
+from knowledge.passages import Passage, Retriever
 
 if TYPE_CHECKING:
     from assistant.pipeline import PatientContext

@@ -150,7 +150,11 @@ def _gate_answer(text: str, decision):
 
     try:
         answer = answer_question(
-            text=text, patient=PatientContext(), retriever=_GateOnlyRetriever(), decision=decision
+            text=text,
+            patient=PatientContext(),
+            retriever=_GateOnlyRetriever(),
+            decision=decision,
+            reply_target_minutes=settings.ESCALATION_TARGET_MINUTES,
         )
     except Exception:
         log.exception("the gated answer could not be built for %r", decision.rule_id)
@@ -325,21 +329,35 @@ def composer_from_settings():
         return None
     from . import llm
 
-    return llm.composer_from_settings()
+    return llm.llm_composer_from_env(
+        settings.LLM_PROVIDER,
+        settings.LLM_MODEL,
+        timeout_seconds=settings.LLM_TIMEOUT_SECONDS,
+        max_attempts=settings.LLM_MAX_ATTEMPTS,
+    )
 
 
 @functools.cache
 def triage_from_settings():
-    """The LLM second opinion on the gate when an LLM is configured, else None."""
+    """The LLM second opinion on the gate when an LLM is configured (and LLM_TRIAGE is on)."""
     if not (settings.LLM_PROVIDER and settings.LLM_MODEL and settings.LLM_TRIAGE):
         return None
     from . import llm
 
-    return llm.triage_from_settings()
+    chat_model = llm.chat_model_from_env(
+        settings.LLM_PROVIDER, settings.LLM_MODEL, timeout_seconds=settings.LLM_TIMEOUT_SECONDS
+    )
+    if chat_model is None:
+        return None
+    return llm.LLMTriage(
+        chat_model,
+        timeout_seconds=settings.LLM_TIMEOUT_SECONDS,
+        max_attempts=settings.LLM_MAX_ATTEMPTS,
+    )
 
 
 def _retriever():
-    from knowledge.retrieval import get_retriever
+    from knowledge.services import get_retriever
 
     return get_retriever()
 
@@ -383,6 +401,7 @@ def message_answer(*, message_id: int) -> Message | None:
             is not None,
             nurse_offered=offer is not None,
             second_opinion=triage_from_settings(),
+            reply_target_minutes=settings.ESCALATION_TARGET_MINUTES,
         )
     except Exception:
         log.exception("the answer pipeline failed for message %s", message_id)

@@ -82,7 +82,7 @@ def _retriever(index_dir: Path | None):
         configured = Path(settings.KNOWLEDGE_INDEX_DIR)
         if not configured.exists():
             sys.exit(f"no index at {configured}: run manage.py reindex, or pass --index-dir")
-        from knowledge.retrieval import get_retriever
+        from knowledge.services import get_retriever
 
         return get_retriever()
     from knowledge.index import KnowledgeIndex

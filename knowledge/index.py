@@ -25,7 +25,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,9 +34,11 @@ import numpy as np
 from knowledge.corpus import SectionRecord
 from knowledge.embedding import Embedder, EmbeddingCache, embed_with_cache
 from knowledge.lexical import LexicalIndex, PassageRow, SectionMeta
+from knowledge.passages import PassageHit
 
 if TYPE_CHECKING:
-    from knowledge.retrieval import HybridRetriever, Passage
+    from knowledge.passages import Passage
+    from knowledge.retrieval import HybridRetriever
 
 logger = logging.getLogger(__name__)
 
@@ -128,19 +130,6 @@ class IndexDoc:
             url=record.url,
             topics=record.synonyms,
         )
-
-
-@dataclass(frozen=True)
-class PassageHit:
-    """A stored passage with its similarity to a query vector (cosine, higher is closer)."""
-
-    passage_id: str
-    section_id: str
-    version: int
-    passage_no: int
-    text: str
-    similarity: float
-    meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass

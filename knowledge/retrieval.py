@@ -40,11 +40,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from knowledge.lexical import STOPWORDS, content_words, words
+from knowledge.passages import Passage, PassageHit
 from knowledge.query_topics import (
     CAUSE_SIDE_QTYPES,
     EFFECT_SIDE_QTYPES,
@@ -56,42 +57,8 @@ from knowledge.query_topics import (
 )
 
 if TYPE_CHECKING:
-    from knowledge.index import KnowledgeIndex, PassageHit, SectionMeta
+    from knowledge.index import KnowledgeIndex, SectionMeta
     from knowledge.lexical import LexicalIndex
-
-
-@dataclass(frozen=True)
-class Passage:
-    """One retrieved piece of an approved section (a whole short section, or a window of a
-    long one)."""
-
-    section_id: str  # stable external id, e.g. "GHR_0000804_Sec2"
-    version: int  # the approved version of that section this passage was cut from
-    passage_id: str  # section_id + window index, unique in the index
-    text: str  # the passage text (what is shown / quoted)
-    question: str  # the curated question or heading of the section
-    focus: str  # the article's topic (condition or subject)
-    qtype: str  # section type: information, symptoms, causes, treatment, prevention, outlook...
-    source: str  # the organisation that wrote it, e.g. "GHR", "NIDDK", "CDC"
-    url: str
-    score: float = 0.0  # final fused score (higher is better)
-    scores: dict[str, float] = field(default_factory=dict)  # per-signal scores, for "why" displays
-    # When this section is a part of an answer split over alike-titled sections: the part whose
-    # score this one's place came from (parts are ranked in reading order, see `fuse`), if another.
-    ranked_as: str = ""
-
-
-class Retriever(Protocol):
-    def search(
-        self,
-        query: str,
-        *,
-        k: int = 10,
-        topics: Sequence[str] = (),
-    ) -> list[Passage]:
-        """Best approved passages for `query`; `topics` (e.g. the patient's condition names)
-        steer the ranking toward content about them without excluding the rest."""
-        ...
 
 
 MODES = ("bm25", "dense", "hybrid")
@@ -1148,8 +1115,6 @@ def _passage(
 
 
 def _hit(meta: SectionMeta, passage_id: str, similarity: float = 0.0) -> PassageHit:
-    from knowledge.index import PassageHit
-
     return PassageHit(
         passage_id=passage_id,
         section_id=meta.section_id,
@@ -1169,11 +1134,3 @@ def _hit(meta: SectionMeta, passage_id: str, similarity: float = 0.0) -> Passage
 
 def section_ids(passages: Iterable[Passage]) -> list[str]:
     return [p.section_id for p in passages]
-
-
-def get_retriever() -> HybridRetriever:
-    """The process-wide hybrid retriever over the configured index (see Django settings
-    KNOWLEDGE_INDEX_DIR, EMBEDDING_CACHE_DIR, CHROMA_HOST)."""
-    from knowledge.services import get_index
-
-    return get_index().retriever()

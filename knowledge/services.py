@@ -235,6 +235,13 @@ def get_index():
         return _indexes[key]
 
 
+def get_retriever():
+    """The process-wide hybrid retriever over the configured index (see the settings
+    KNOWLEDGE_INDEX_DIR, EMBEDDING_CACHE_DIR, CHROMA_HOST): the one place retrieval is wired to
+    the site; the ranking itself (`knowledge.retrieval`) knows no settings."""
+    return get_index().retriever()
+
+
 Progress = Callable[[int], None]  # called with how many more sections were indexed
 _CHUNK = 2000  # sections per database read / index write (bounded memory and SQL parameters)
 

@@ -158,7 +158,7 @@ def small_retriever_inbox(monkeypatch) -> SmallRetriever:
             )
         )
     )
-    monkeypatch.setattr("knowledge.retrieval.get_retriever", lambda: retriever, raising=False)
+    monkeypatch.setattr("knowledge.services.get_retriever", lambda: retriever, raising=False)
     return retriever
 
 

@@ -54,7 +54,7 @@ def index_broken(monkeypatch):
         def search(self, query, *, k=10, topics=()):
             raise ConnectionError("index unavailable")
 
-    monkeypatch.setattr("knowledge.retrieval.get_retriever", Broken, raising=False)
+    monkeypatch.setattr("knowledge.services.get_retriever", Broken, raising=False)
 
 
 def _conversation(username="maria.lopez") -> Conversation:

@@ -32,7 +32,7 @@ FREQUENCY_QUESTION = "How many people are affected by polycystic kidney disease?
 
 def served(section_id: str, query: str = FREQUENCY_QUESTION):
     """The passage retrieval serves for that section when asked `query`, or None."""
-    from knowledge.retrieval import get_retriever
+    from knowledge.services import get_retriever
 
     return next(
         (p for p in get_retriever().search(query, k=20) if p.section_id == section_id), None

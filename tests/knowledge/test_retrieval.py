@@ -7,7 +7,8 @@ from retrieval_fixtures import *  # noqa: F403 - fixtures
 from retrieval_fixtures import CACHE_DIR, docs_of, needs_corpus
 
 from knowledge.index import IndexDoc, KnowledgeIndex
-from knowledge.retrieval import HybridRetriever, Passage
+from knowledge.passages import Passage
+from knowledge.retrieval import HybridRetriever
 
 pytestmark = needs_corpus
 
