@@ -8,23 +8,20 @@ sent to an external model.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.utils import timezone
 
 from portal.models import Patient
 
-if TYPE_CHECKING:
-    from .pipeline import PatientContext
+from .answer.types import PatientContext
+from .preventive_care import preventive_results
 
 log = logging.getLogger(__name__)
 
 ACTIVE_CONDITION = {"active", "recurrence", "relapse"}
 INACTIVE_ALLERGY = {"inactive", "resolved"}
-PREVENTIVE_MODULE = "assistant.preventive_care"
 
 
 def _unique(names) -> list[str]:
@@ -37,24 +34,18 @@ def _unique(names) -> list[str]:
 
 
 def preventive_for(patient: Patient) -> list[Any] | None:
-    """The patient's preventive-care results, if that feature is installed (else None).
+    """The patient's preventive-care results (None when they cannot be worked out).
 
-    Imported lazily so the chat works with or without it; a failure there must never stop an
-    answer, so it is logged and treated as "unknown".
+    A failure there must never stop an answer, so it is logged and treated as "unknown".
     """
-    if importlib.util.find_spec(PREVENTIVE_MODULE) is None:
-        return None
     try:
-        module = importlib.import_module(PREVENTIVE_MODULE)
-        return list(module.preventive_results(patient))
+        return list(preventive_results(patient))
     except Exception:
         log.exception("preventive results failed for patient %s", patient.pk)
         return None
 
 
 def patient_context(patient: Patient) -> PatientContext:
-    from .pipeline import PatientContext
-
     today = timezone.localdate()
     conditions = _unique(
         c.plain_name

@@ -3,7 +3,7 @@
 The patient's answer pipeline stops at its escalation gate (an escalated message gets safety
 instructions, never content), but the nurse answering that same message benefits from the
 approved content on it. So the draft runs the same retrieval (knowledge.services.get_retriever)
-and the same composer (assistant.compose, or the configured LLM composer) with the same
+and the same composer (assistant.answer.compose, or the configured LLM composer) with the same
 relevance and safety checks, *without* the gate, and frames the result as a message from the
 nurse. It is only ever shown to the nurse, who edits it; nothing here sends anything.
 """
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import intents, safety
-from .compose import ExtractiveComposer, answer_pool
+from .answer import intents, safety
+from .answer.compose import ExtractiveComposer, answer_pool
 from .models import Escalation
 from .serializers import safe_url
 
@@ -80,7 +80,7 @@ def _safety_lines(esc: Escalation, question: str) -> list[str]:
 
 
 def _citation(n: int, passage, used: Sequence[str]) -> dict[str, Any]:
-    from .pipeline import safe_excerpt
+    from .answer.pipeline import safe_excerpt
 
     text = " ".join(s for s in used if not safety.sentence_problem(s)) or safe_excerpt(passage.text)
     return {
@@ -109,10 +109,10 @@ def grounded_paragraph(
     """Approved content on `question` as sentences with [n] markers, and what they cite.
 
     Empty text when nothing approved is relevant enough: the pipeline's own relevance judgement
-    (assistant.pipeline.judge_relevance) decides, so drafts and answers abstain alike.
+    (assistant.answer.pipeline.judge_relevance) decides, so drafts and answers abstain alike.
     Identifiers are removed from the question before it is searched or sent to a composer.
     """
-    from .pipeline import judge_relevance, redact_identifiers
+    from .answer.pipeline import judge_relevance, redact_identifiers
 
     meta: dict[str, Any] = {}
     cleaned = re.sub(

@@ -265,7 +265,7 @@ class EducationLink:
 
 def _related_search(rule: Rule, retriever: Any) -> EducationLink | None:
     # The same choice as the chat's preventive answers, so both point to the same content.
-    from assistant.record_answers import related_passage
+    from assistant.answer.record_answers import related_passage
 
     passage = related_passage(
         retriever,

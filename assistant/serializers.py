@@ -9,24 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from knowledge.sources import publisher_name
+
 from . import selectors
 from .models import Escalation, Feedback, Message
-
-# The organisations behind the MedQuAD sources, as a patient would recognise them.
-SOURCE_NAMES = {
-    "CancerGov": "National Cancer Institute",
-    "GARD": "Genetic and Rare Diseases Information Center",
-    "GHR": "Genetics Home Reference (National Library of Medicine)",
-    "MPlusHealthTopics": "MedlinePlus",
-    "MPlusDrugs": "MedlinePlus drug information",
-    "MPlusHerbsSuppls": "MedlinePlus herbs and supplements",
-    "ADAM": "A.D.A.M. Medical Encyclopedia (MedlinePlus)",
-    "NIDDK": "National Institute of Diabetes and Digestive and Kidney Diseases",
-    "NINDS": "National Institute of Neurological Disorders and Stroke",
-    "NIHSeniorHealth": "NIHSeniorHealth (National Institutes of Health)",
-    "NHLBI": "National Heart, Lung, and Blood Institute",
-    "CDC": "Centers for Disease Control and Prevention",
-}
 
 EXCERPT_CHARS = 700
 
@@ -43,7 +29,7 @@ RATEABLE_KINDS = frozenset(
 
 
 def source_name(source: str) -> str:
-    return SOURCE_NAMES.get(source, source)
+    return publisher_name(source)
 
 
 def citation_to_dict(raw: dict[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from portal.models import Patient
 
-from . import courtesy, escalation, events, handoff, inbox_services, selectors
+from . import escalation, events, handoff, inbox_services, selectors
+from .answer import courtesy
 from .context import patient_context
 from .models import Conversation, Escalation, Feedback, JobHeartbeat, KnowledgeGap, Message
 
@@ -146,7 +147,8 @@ class _NotGated(Exception):
 def _gate_answer(text: str, decision):
     """The pipeline's own reply to an escalated message (emergency instructions, or the urgent
     hand-off text), computed without the record or the index; None if it would need them."""
-    from .pipeline import Answer, PatientContext, answer_question
+    from .answer.pipeline import answer_question
+    from .answer.types import Answer, PatientContext
 
     try:
         answer = answer_question(
@@ -327,7 +329,7 @@ def composer_from_settings():
     """The LLM composer when LLM_PROVIDER and LLM_MODEL are set, else None (offline composer)."""
     if not (settings.LLM_PROVIDER and settings.LLM_MODEL):
         return None
-    from . import llm
+    from .answer import llm
 
     return llm.llm_composer_from_env(
         settings.LLM_PROVIDER,
@@ -342,7 +344,7 @@ def triage_from_settings():
     """The LLM second opinion on the gate when an LLM is configured (and LLM_TRIAGE is on)."""
     if not (settings.LLM_PROVIDER and settings.LLM_MODEL and settings.LLM_TRIAGE):
         return None
-    from . import llm
+    from .answer import llm
 
     chat_model = llm.chat_model_from_env(
         settings.LLM_PROVIDER, settings.LLM_MODEL, timeout_seconds=settings.LLM_TIMEOUT_SECONDS
@@ -377,7 +379,7 @@ def message_answer(*, message_id: int) -> Message | None:
     The pipeline runs outside any transaction (an LLM call is network I/O); the result is saved
     under a row lock so that two deliveries of the same task can never both save an answer.
     """
-    from .pipeline import answer_question
+    from .answer.pipeline import answer_question
 
     message = (
         Message.objects.select_related("conversation__patient")

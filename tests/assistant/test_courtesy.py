@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from answer_fakes import FakeRetriever, corpus_passages
 
-from assistant.courtesy import Courtesy, accepts_offer, courtesy_of
-from assistant.pipeline import AUTOMATED_LINE, PatientContext, answer_question
+from assistant.answer.courtesy import Courtesy, accepts_offer, courtesy_of
+from assistant.answer.pipeline import AUTOMATED_LINE, answer_question
+from assistant.answer.types import PatientContext
 
 PATIENT = PatientContext(age=58, sex="female", conditions=("Hypertension",))
 

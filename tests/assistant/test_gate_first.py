@@ -14,9 +14,10 @@ from inbox_fixtures import *  # noqa: F403 - fixtures
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant import services
-from assistant.llm import LLMTriage
+from assistant.answer.llm import LLMTriage
+from assistant.answer.pipeline import answer_question
+from assistant.answer.types import PatientContext
 from assistant.models import Conversation, Escalation, Message
-from assistant.pipeline import PatientContext, answer_question
 from assistant.tasks import answer_message_task
 from portal.models import AuditEvent
 

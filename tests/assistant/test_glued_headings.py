@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from answer_fakes import passage
 
-from assistant.compose import ExtractiveComposer
-from assistant.glued_headings import PassageWords, strip_glued_heading
-from assistant.readability import split_sentences
+from assistant.answer.compose import ExtractiveComposer
+from assistant.answer.glued_headings import PassageWords, strip_glued_heading
+from assistant.answer.readability import split_sentences
 
 
 def _sentence(section_id: str, opening: str) -> tuple[str, PassageWords]:

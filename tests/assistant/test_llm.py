@@ -17,7 +17,7 @@ from langchain_core.language_models.fake_chat_models import (
 )
 from langchain_core.messages import AIMessage
 
-from assistant.llm import LLMComposer, check_sentence, llm_composer_from_env
+from assistant.answer.llm import LLMComposer, check_sentence, llm_composer_from_env
 
 QUESTION = "What is high blood pressure and how is it treated?"
 

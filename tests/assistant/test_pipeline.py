@@ -13,9 +13,10 @@ from answer_fakes import FakeRetriever, corpus_passages, passage
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.llm import LLMComposer
-from assistant.pipeline import AUTOMATED_LINE, PatientContext, answer_question
-from assistant.readability import flesch_kincaid_grade
+from assistant.answer.llm import LLMComposer
+from assistant.answer.pipeline import AUTOMATED_LINE, answer_question
+from assistant.answer.readability import flesch_kincaid_grade
+from assistant.answer.types import PatientContext
 
 HYPERTENSION_PATIENT = PatientContext(
     age=61,

@@ -10,8 +10,9 @@ import pytest
 from answer_fakes import ALL_SECTIONS, MEDQUAD_DIR, corpus_section
 from django.conf import settings
 
-from assistant.pipeline import PatientContext, answer_question
-from assistant.readability import flesch_kincaid_grade
+from assistant.answer.pipeline import answer_question
+from assistant.answer.readability import flesch_kincaid_grade
+from assistant.answer.types import PatientContext
 from knowledge.corpus import parse_xml_file
 
 index_module = pytest.importorskip("knowledge.index")

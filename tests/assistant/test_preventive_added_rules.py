@@ -17,8 +17,8 @@ from answer_fakes import FakeRetriever, corpus_passages
 from django.urls import reverse
 from django.utils import timezone
 
+from assistant.answer.pipeline import answer_question
 from assistant.context import patient_context
-from assistant.pipeline import answer_question
 from knowledge.importers import load_rules
 from knowledge.preventive import DEFAULT_RULES_PATH, load_default_rules
 from portal.models import Patient

@@ -21,9 +21,9 @@ from django.utils import timezone
 from preventive_fixtures import *  # noqa: F403 - fixtures
 from preventive_fixtures import CLINIC_TIME_ZONE, TODAY
 
+from assistant.answer.record_answers import RuleSource, preventive_reply
+from assistant.answer.types import PatientContext
 from assistant.context import preventive_for
-from assistant.pipeline import PatientContext
-from assistant.record_answers import RuleSource, preventive_reply
 from knowledge.preventive import evaluate, load_default_rules
 from portal import roles
 from portal.models import Patient

@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 from answer_fakes import FakeRetriever, corpus_passages
 
-from assistant.pipeline import PatientContext, answer_question
-from assistant.record_answers import medicine_name
+from assistant.answer.pipeline import answer_question
+from assistant.answer.record_answers import medicine_name
+from assistant.answer.types import PatientContext
 from knowledge.preventive import PatientFacts, RecordEntry, evaluate, load_default_rules
 
 MEDICINES = ("lisinopril 20 MG Oral Tablet", "Naproxen sodium 220 MG Oral Tablet")

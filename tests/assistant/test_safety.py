@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import safety
+from assistant.answer import safety
 
 DOSING = [
     "Take 500 mg every 6 hours.",

@@ -11,14 +11,14 @@ back. The steps, in an order nothing in the message can change:
    not an emergency") can lower it, because the gate has already decided before anything reads
    the message for meaning.
 2. **Courtesies** ("thank you", "hi", "ok", "bye", and nothing more) get a short reply
-   (`assistant.courtesy`), not a search that could only fail. In a conversation a nurse is
+   (`assistant.answer.courtesy`), not a search that could only fail. In a conversation a nurse is
    handling (`care_team_active`), that reply and any abstention say that the nurse sees it,
    instead of offering a nurse. A plain "yes" just after the assistant offered a nurse
    (`nurse_offered`) accepts the offer: the answer's kind is "accept_offer" and the caller sends
    the offered question to the care team, as the offer's button does.
 3. **Questions about the patient's own record** ("what medicines am I on?", "what are my next
    steps?", "what screenings am I due for?") are answered from the record, with related
-   approved education content cited (`assistant.record_answers`).
+   approved education content cited (`assistant.answer.record_answers`).
 4. **Everything else: approved content, personalised.** "My diagnosis" / "my condition" is
    rewritten with the patient's condition names, and the names steer the ranking (`topics=`).
 5. **Abstain** when nothing approved answers well (`judge_relevance`): the retriever's best
@@ -27,9 +27,9 @@ back. The steps, in an order nothing in the message can change:
    `MIN_QUESTION_COVERAGE` / `MIN_KEY_COVERAGE`), or no sentence of them speaks to it. The
    answer says so plainly and offers a nurse; `meta["best_score"]` lets the caller record a
    knowledge gap.
-6. **Composition**: extractive by default (`assistant.compose`); an LLM composer when given, whose
-   every sentence is checked against the passages it cites (`assistant.llm`).
-7. **Final safety check** on the outgoing text (`assistant.safety`): dosing instructions and
+6. **Composition**: extractive by default (`assistant.answer.compose`); an LLM composer when
+   given, whose every sentence is checked against the passages it cites (`assistant.answer.llm`).
+7. **Final safety check** on the outgoing text (`assistant.answer.safety`): dosing instructions and
    statements diagnosing the patient are removed; if nothing useful remains, abstain.
 
 Automated-assistant disclosure: the chat page always shows a banner. The text adds one short line
@@ -46,11 +46,12 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
-from assistant import courtesy, escalation, intents, record_answers, safety
-from assistant.compose import (
+from assistant import escalation
+from assistant.answer import courtesy, intents, record_answers, safety
+from assistant.answer.compose import (
     ASPECT_TERMS,
     Composer,
     Composition,
@@ -61,9 +62,11 @@ from assistant.compose import (
     key_terms,
     topical_terms,
 )
+from assistant.answer.readability import split_sentences
+from assistant.answer.types import Answer, Citation, PatientContext, SecondOpinion
 from assistant.escalation.second_opinion import raise_with
-from assistant.readability import split_sentences
 from knowledge.passages import Passage, Retriever
+from knowledge.sources import publishers_in_sentence
 
 log = logging.getLogger(__name__)
 
@@ -85,22 +88,6 @@ CITATION_TEXT_CHARS = 400
 
 DEFAULT_REPLY_TARGET_MINUTES = {"emergency": 5, "urgent": 240, "routine": 24 * 60}
 
-# Who wrote the content, as a patient would recognise them.
-SOURCE_NAMES = {
-    "GHR": "Genetics Home Reference (NIH)",
-    "GARD": "the Genetic and Rare Diseases Information Center (NIH)",
-    "CancerGov": "the National Cancer Institute",
-    "MPlusHealthTopics": "MedlinePlus",
-    "MPlusDrugs": "MedlinePlus",
-    "MPlusHerbsSuppls": "MedlinePlus",
-    "NIDDK": "the National Institute of Diabetes and Digestive and Kidney Diseases",
-    "NINDS": "the National Institute of Neurological Disorders and Stroke",
-    "NIHSeniorHealth": "NIHSeniorHealth",
-    "NHLBI": "the National Heart, Lung, and Blood Institute",
-    "CDC": "the Centers for Disease Control and Prevention",
-    "ADAM": "the A.D.A.M. Medical Encyclopedia (MedlinePlus)",
-}
-
 AUTOMATED_LINE = "I'm the portal's automated assistant."
 ABSTAIN_TEXT = (
     "I don't have approved information that answers this well, and I'd rather not guess. "
@@ -111,73 +98,6 @@ ABSTAIN_WITH_NURSE_TEXT = (
     "I don't have approved information that answers this well, and I'd rather not guess. "
     "The nurse handling your conversation sees this question and will reply here."
 )
-
-
-@dataclass(frozen=True)
-class PatientContext:
-    """The parts of the record that personalise an answer, as plain data.
-
-    No name, birth date or identifier: nothing here identifies the patient. `preventive` is the
-    preventive-care engine's results for this patient (`knowledge.preventive.RuleResult`), or
-    None when there are none to give (a deceased or inactive patient, or the feature is off).
-    `private_terms` are strings the caller knows identify the patient (their name, birth date,
-    record number): they are removed from anything sent to an external model, even when the
-    patient typed them.
-    """
-
-    age: int | None = None
-    sex: str = ""
-    conditions: Sequence[str] = ()
-    medications: Sequence[str] = ()
-    care_plans: Sequence[tuple[str, Sequence[str]]] = ()
-    allergies: Sequence[str] = ()
-    preventive: Sequence[Any] | None = None
-    private_terms: Sequence[str] = ()
-
-
-@dataclass(frozen=True)
-class Citation:
-    """What a numbered marker [n] in the answer points to.
-
-    kind "section": an approved content section at the version that was used; kind "rule": the
-    published recommendation behind a preventive-care rule (section_id is the rule key, version
-    the recommendation's year).
-    """
-
-    n: int
-    section_id: str
-    version: int | None
-    title: str  # the section's question, or the recommendation's name
-    focus: str
-    source: str
-    url: str
-    text: str  # what the patient may read of it (safety-checked excerpt)
-    kind: str = "section"
-
-    @property
-    def question(self) -> str:
-        return self.title
-
-
-class SecondOpinion(Protocol):
-    """A second triage of a message (an LLM): a level, or None when it has no opinion."""
-
-    name: str
-
-    def assess(self, text: str) -> str | None: ...
-
-
-@dataclass
-class Answer:
-    # "answer" | "record" | "abstain" | "safety" | "handoff" | "courtesy" | "accept_offer"
-    # ("accept_offer" has no text: the caller hands the offered question over and says so)
-    kind: str
-    text: str
-    citations: list[Citation]
-    decision: Any  # assistant.escalation.Decision
-    escalate: bool
-    level: str  # the escalation level: "emergency" | "urgent" | "routine"
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -204,21 +124,10 @@ def _with_disclosure(text: str, *, first: bool, always: bool = False) -> str:
     return f"{AUTOMATED_LINE} {text}" if (first or always) else text
 
 
-def _source_names(sources: Sequence[str]) -> str:
-    names: list[str] = []
-    for source in sources:
-        name = SOURCE_NAMES.get(source, source)
-        if name and name not in names:
-            names.append(name)
-    if len(names) <= 1:
-        return "".join(names) or "approved patient-education sources"
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def general_information_note(sources: Sequence[str]) -> str:
     return (
-        f"This is general information from {_source_names(sources)}, not advice for your own "
-        "situation. Your care team can tell you what it means for you."
+        f"This is general information from {publishers_in_sentence(sources)}, not advice for "
+        "your own situation. Your care team can tell you what it means for you."
     )
 
 
@@ -526,7 +435,7 @@ def _finish_record(
     sources = [c.source for c in citations if c.kind == "section"]
     if sources:
         text += (
-            f"\nThe linked pages are general information from {_source_names(sources)}, "
+            f"\nThe linked pages are general information from {publishers_in_sentence(sources)}, "
             "not advice for your own situation."
         )
     offer_nurse = bool(reply.meta.get("offer_nurse"))
@@ -723,7 +632,7 @@ def answer_question(
     """Answer one patient message (see the module docstring for the steps).
 
     `history`: earlier turns, oldest first, as (role, text) pairs (role "patient", "assistant",
-    "nurse"...). `composer`: an LLM composer (`assistant.llm.LLMComposer`) or None for the
+    "nurse"...). `composer`: an LLM composer (`assistant.answer.llm.LLMComposer`) or None for the
     extractive one. `reply_target_minutes`: the care team's reply targets by level, used in the
     hand-off message (the site passes settings.ESCALATION_TARGET_MINUTES; defaults otherwise).
     `care_team_active`: a nurse is handling this conversation (an unresolved escalation): the
@@ -732,8 +641,9 @@ def answer_question(
     was not sent yet; a plain "yes" now accepts that offer.
     `decision`: the gate's decision on `text` when the caller already has it (the receive path
     classifies before saving); the gate is deterministic, so this only saves running it twice.
-    `second_opinion`: an LLM triage (`assistant.llm.LLMTriage`) asked about a message the gate did
-    not call an emergency; it may raise the level, never lower it, and its failure changes nothing.
+    `second_opinion`: an LLM triage (`assistant.answer.llm.LLMTriage`) asked about a message the
+    gate did not call an emergency; it may raise the level, never lower it, and its failure
+    changes nothing.
     """
     started = time.perf_counter()
     if decision is None:

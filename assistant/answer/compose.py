@@ -31,9 +31,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from assistant.glued_headings import PassageWords, strip_glued_heading
-from assistant.readability import flesch_kincaid_grade, split_sentences, words
-from assistant.safety import sentence_problem
+from assistant.answer.glued_headings import PassageWords, strip_glued_heading
+from assistant.answer.readability import flesch_kincaid_grade, split_sentences, words
+from assistant.answer.safety import sentence_problem
 from knowledge.passages import Passage
 from knowledge.retrieval import NAMED_COVERAGE
 

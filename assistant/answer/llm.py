@@ -33,15 +33,15 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.compose import (
+from assistant.answer.compose import (
     Composer,
     Composition,
     ExtractiveComposer,
     Statement,
     content_terms,
 )
-from assistant.readability import split_sentences
-from assistant.safety import sentence_problem
+from assistant.answer.readability import split_sentences
+from assistant.answer.safety import sentence_problem
 from knowledge.passages import Passage
 
 log = logging.getLogger(__name__)

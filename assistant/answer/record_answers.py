@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assistant.compose import KIND_TERMS, content_terms, topical_terms
-from assistant.intents import condition_topics, lay_name, search_words
+from assistant.answer.compose import KIND_TERMS, content_terms, topical_terms
+from assistant.answer.intents import condition_topics, lay_name, search_words
 from knowledge.passages import Passage, Retriever
 
 if TYPE_CHECKING:
-    from assistant.pipeline import PatientContext
+    from assistant.answer.types import PatientContext
 
 CONDITION_QTYPES = ("information", "treatment", "outlook", "considerations")
 MEDICINE_QTYPES = ("indication", "information", "action", "other information")
