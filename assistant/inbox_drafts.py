@@ -2,30 +2,26 @@
 
 The patient's answer pipeline stops at its escalation gate (an escalated message gets safety
 instructions, never content), but the nurse answering that same message benefits from the
-approved content on it. So the draft runs the same retrieval (knowledge.services.get_retriever)
-and the same composer (assistant.answer.compose, or the configured LLM composer) with the same
-relevance and safety checks, *without* the gate, and frames the result as a message from the
-nurse. It is only ever shown to the nurse, who edits it; nothing here sends anything.
+approved content on it. So the draft runs the patient answer's own grounding path
+(`assistant.answer.grounding.ground`: the same retrieval, relevance judgement, composer, safety
+check and citations) *without* the gate, and frames the result as a message from the nurse. It
+is only ever shown to the nurse, who edits it; nothing here sends anything.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
-import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .answer import intents, safety
-from .answer.compose import ExtractiveComposer, answer_pool
+from .answer.grounding import ground
 from .models import Escalation
 from .serializers import safe_url
 
 log = logging.getLogger(__name__)
 
-SEARCH_K = 8
-COMPOSE_PASSAGES = 4
 EMERGENCY_FALLBACK = "If this is happening now, call 911 or go to the nearest emergency room."
 
 
@@ -79,101 +75,13 @@ def _safety_lines(esc: Escalation, question: str) -> list[str]:
     return []
 
 
-def _citation(n: int, passage, used: Sequence[str]) -> dict[str, Any]:
-    from .answer.pipeline import safe_excerpt
-
-    text = " ".join(s for s in used if not safety.sentence_problem(s)) or safe_excerpt(passage.text)
+def _citation_dict(citation) -> dict[str, Any]:
     return {
-        "n": n,
-        "section_id": passage.section_id,
-        "version": passage.version,
-        "title": passage.question,
-        "focus": passage.focus,
-        "source": passage.source,
-        # Only http(s) links reach the nurse's page (an index built before import-time
-        # cleaning may still hold another scheme).
-        "url": safe_url(passage.url or ""),
-        "text": text,
-        "kind": "section",
+        **dataclasses.asdict(citation),
+        # Only http(s) links reach the nurse's page (an index built before import-time cleaning
+        # may still hold another scheme).
+        "url": safe_url(citation.url or ""),
     }
-
-
-def grounded_paragraph(
-    *,
-    question: str,
-    conditions: Sequence[str],
-    retriever,
-    composer=None,
-    private_terms: Sequence[str] = (),
-) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
-    """Approved content on `question` as sentences with [n] markers, and what they cite.
-
-    Empty text when nothing approved is relevant enough: the pipeline's own relevance judgement
-    (assistant.answer.pipeline.judge_relevance) decides, so drafts and answers abstain alike.
-    Identifiers are removed from the question before it is searched or sent to a composer.
-    """
-    from .answer.pipeline import judge_relevance, redact_identifiers
-
-    meta: dict[str, Any] = {}
-    cleaned = re.sub(
-        r"\s*\[redacted\]\s*", " ", redact_identifiers(question, private_terms)
-    ).strip()
-    query, used_conditions = intents.resolve_own_condition(cleaned, conditions)
-    topics = intents.condition_topics(conditions)
-    started = time.perf_counter()
-    passages = retriever.search(query, k=SEARCH_K, topics=tuple(topics))
-    meta["retrieval_ms"] = round((time.perf_counter() - started) * 1000, 2)
-    meta["query"] = query
-    meta["best_score"] = passages[0].score if passages else None
-    verdict = judge_relevance(query, passages)
-    meta.update(verdict.meta())
-    if verdict.reason:
-        meta["no_content"] = verdict.reason
-        return "", [], meta
-    pool = answer_pool(passages, COMPOSE_PASSAGES)
-    chosen = composer or ExtractiveComposer()
-    try:
-        composition = chosen.compose(
-            question=cleaned,
-            query=query,
-            passages=pool,
-            conditions=used_conditions or topics,
-        )
-    except Exception as exc:  # a model outage falls back to the offline composer
-        log.warning("draft composer failed, using the extractive one: %s", exc)
-        composition = ExtractiveComposer().compose(
-            question=cleaned, query=query, passages=pool, conditions=used_conditions or topics
-        )
-        meta["composer_error"] = type(exc).__name__
-    meta["composer"] = composition.composer
-    checked = safety.filter_sentences(s.text for s in composition.statements)
-    removed = {r.sentence for r in checked.removed}
-    numbers: dict[int, int] = {}
-    used: dict[int, list[str]] = {}
-    sentences: list[tuple[str, str]] = []
-    for statement in composition.statements:
-        if statement.text in removed:
-            continue
-        markers = []
-        for index in statement.sources:
-            if 0 <= index < len(pool):
-                numbers.setdefault(index, len(numbers) + 1)
-                used.setdefault(index, []).append(statement.text)
-                markers.append(f"[{numbers[index]}]")
-        sentences.append((statement.text, "".join(markers)))
-    # A run of sentences from the same source gets its marker once, at the end: easier to edit.
-    parts = [
-        f"{text} {markers}".strip()
-        if i + 1 == len(sentences) or sentences[i + 1][1] != markers
-        else text
-        for i, (text, markers) in enumerate(sentences)
-    ]
-    citations = [
-        _citation(n, pool[index], used.get(index, ()))
-        for index, n in sorted(numbers.items(), key=lambda item: item[1])
-    ]
-    meta["cited_sections"] = [f"{c['section_id']}@{c['version']}" for c in citations]
-    return " ".join(parts), citations, meta
 
 
 def compose_draft(
@@ -195,13 +103,18 @@ def compose_draft(
     context = patient_context(patient)
     body, citations, meta = ("", [], {"no_content": "no_question"})
     if question:
-        body, citations, meta = grounded_paragraph(
-            question=question,
-            conditions=list(context.conditions),
+        # The very path the patient's answer takes (same search, relevance judgement,
+        # composer, safety check and citations), without the gate and the patient's framing.
+        grounded = ground(
+            text=question,
+            conditions=context.conditions,
             retriever=retriever,
             composer=composer,
-            private_terms=tuple(getattr(context, "private_terms", ()) or ()),
+            private_terms=context.private_terms,
         )
+        body = grounded.body
+        citations = [_citation_dict(c) for c in grounded.citations]
+        meta = {**grounded.meta, **({"no_content": grounded.abstain} if grounded.abstain else {})}
     nurse_name = _nurse_name(nurse)
     paragraphs = [_opening(given_name=patient.given_name, nurse_name=nurse_name)]
     paragraphs.extend(_safety_lines(escalation, question))

@@ -184,11 +184,14 @@ class SmallRetriever:
 
     def search(self, query: str, *, k: int = 10, topics: Sequence[str] = ()) -> list[Passage]:
         self.queries.append((query, tuple(topics)))
-        wanted = _terms(query) | _terms(" ".join(topics))
+        # As the real retriever does, the patient's topics steer the ranking without
+        # outweighing the question: they only break ties between equally matching sections.
+        wanted = _terms(query)
+        steer = _terms(" ".join(topics)) - wanted
         scored = []
         for s in self.sections:
             have = _terms(f"{s.focus} {s.question}") | _terms(s.text[:400])
-            overlap = len(wanted & have)
+            overlap = len(wanted & have) + 0.1 * len(steer & have) / (len(steer) or 1)
             if overlap:
                 scored.append((overlap / (len(wanted) or 1), s))
         scored.sort(key=lambda pair: -pair[0])
