@@ -16,7 +16,7 @@ from django.utils import timezone
 from portal.models import Patient
 
 from .answer.types import PatientContext
-from .preventive_care import preventive_results
+from .preventive.services import preventive_results
 
 log = logging.getLogger(__name__)
 

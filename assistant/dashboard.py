@@ -1,6 +1,6 @@
 """Arithmetic of the nurse-lead dashboard: plain data in, plain data out (no ORM, no Django).
 
-The view collects rows through assistant/inbox_selectors.py and renders what these return as
+The view collects rows through assistant/inbox/selectors.py and renders what these return as
 CSS bar charts, so every figure here can be tested with literals.
 """
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .inbox_tasks import OVERDUE_JOB
+from .inbox.tasks import OVERDUE_JOB
 from .models import JobHeartbeat
 
 log = logging.getLogger(__name__)

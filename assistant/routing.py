@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import consumers, inbox_consumers
+from . import consumers
+from .inbox import consumers as inbox_consumers
 
 websocket_urlpatterns = [
     path("ws/chat/<int:conversation_id>/", consumers.ChatConsumer.as_asgi()),

@@ -20,9 +20,10 @@ from django.utils import timezone
 
 from portal.models import Patient
 
-from . import escalation, events, handoff, inbox_services, selectors
+from . import escalation, events, handoff, selectors
 from .answer import courtesy
 from .context import patient_context
+from .inbox import services as inbox_services
 from .models import Conversation, Escalation, Feedback, JobHeartbeat, KnowledgeGap, Message
 
 log = logging.getLogger(__name__)

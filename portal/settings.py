@@ -255,10 +255,10 @@ CHAT_ANSWER_TIME_LIMIT = env.int("CHAT_ANSWER_TIME_LIMIT", default=90)
 ESCALATION_SLA_CHECK_SECONDS = env.float("ESCALATION_SLA_CHECK_SECONDS", default=60.0)
 # The sweeper of lost answers: re-enqueues patient messages pending past the threshold.
 CHAT_PENDING_SWEEP_SECONDS = env.float("CHAT_PENDING_SWEEP_SECONDS", default=15.0)
-CELERY_IMPORTS = ["assistant.inbox_tasks", "assistant.tasks"]
+CELERY_IMPORTS = ["assistant.inbox.tasks", "assistant.tasks"]
 CELERY_BEAT_SCHEDULE: dict = {
     "escalations-check-overdue": {
-        "task": "assistant.inbox_tasks.escalations_check_overdue",
+        "task": "assistant.inbox.tasks.escalations_check_overdue",
         "schedule": ESCALATION_SLA_CHECK_SECONDS,
         # A run queued while no worker was up is stale by the next one: the next run catches up.
         "options": {"expires": max(ESCALATION_SLA_CHECK_SECONDS, 30.0)},
@@ -281,7 +281,7 @@ CHROMA_PORT = env.int("CHROMA_PORT", default=8000)
 # --- Data for the demo and the importers -------------------------------------------------------
 PORTAL_DATA_DIR = Path(env.str("PORTAL_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data")))
 # Dotted paths of `panel(request, patient) -> str | None`, rendered in order on "My health".
-MY_HEALTH_PANELS: list[str] = ["assistant.preventive_care.preventive_panel"]
+MY_HEALTH_PANELS: list[str] = ["assistant.preventive.services.preventive_panel"]
 # Management commands seed_demo runs after the patients, e.g. [["reindex"], ["load_rules", "--x"]].
 SEED_DEMO_KNOWLEDGE_STEPS: list[list[str]] = [
     ["import_medquad", str(PORTAL_DATA_DIR / "medquad"), "--approve-as", "admin"],

@@ -9,8 +9,8 @@ urlpatterns = [
     path("health/", health, name="health"),  # for the load balancer and the monitor
     path("admin/", admin.site.urls),
     path("chat/", include("assistant.urls")),
-    path("inbox/", include("assistant.inbox_urls")),
+    path("inbox/", include("assistant.inbox.urls")),
     path("knowledge/", include("knowledge.urls")),
-    path("preventive/", include("assistant.preventive_urls")),
+    path("preventive/", include("assistant.preventive.urls")),
     path("", include("portal.site_urls")),
 ]

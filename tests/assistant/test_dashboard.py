@@ -13,7 +13,7 @@ from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import escalate, make_patient
 
 from assistant import dashboard as dash
-from assistant import inbox_services as svc
+from assistant.inbox import services as svc
 from assistant.models import Conversation, Escalation, Feedback, KnowledgeGap, Message
 
 # --- pure helpers --------------------------------------------------------------------------------

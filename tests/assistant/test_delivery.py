@@ -17,12 +17,11 @@ from django.utils import timezone
 from inbox_fixtures import *  # noqa: F403 - fixtures
 from inbox_fixtures import escalate
 
-from assistant import inbox_selectors as sel
-from assistant import inbox_services as inbox
 from assistant import services
-from assistant.inbox_models import Alert
-from assistant.inbox_tasks import OVERDUE_JOB, escalations_check_overdue
-from assistant.models import Conversation, Escalation, JobHeartbeat, Message
+from assistant.inbox import selectors as sel
+from assistant.inbox import services as inbox
+from assistant.inbox.tasks import OVERDUE_JOB, escalations_check_overdue
+from assistant.models import Alert, Conversation, Escalation, JobHeartbeat, Message
 from assistant.tasks import answer_message_task
 
 pytestmark = pytest.mark.django_db

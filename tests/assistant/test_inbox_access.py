@@ -8,9 +8,8 @@ from django.urls import reverse
 from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import escalate, inbox_socket
 
-from assistant import inbox_selectors as sel
-from assistant.inbox_models import CannedReply
-from assistant.models import Conversation, Escalation
+from assistant.inbox import selectors as sel
+from assistant.models import CannedReply, Conversation, Escalation
 
 ROLES = ["anonymous", "patient_user", "plain_nurse", "charge_nurse", "admin_user"]
 

@@ -7,9 +7,8 @@ import pytest
 from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import escalate, make_patient
 
-from assistant import inbox_services as svc
-from assistant.inbox_models import DraftReply
-from assistant.models import Conversation, Message
+from assistant.inbox import services as svc
+from assistant.models import Conversation, DraftReply, Message
 
 pytestmark = pytest.mark.django_db
 

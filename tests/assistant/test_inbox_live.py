@@ -11,9 +11,8 @@ from chat_fixtures import connect as chat_connect
 from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import escalate, inbox_socket, make_patient, receive_until
 
-from assistant import inbox_services as svc
-from assistant.inbox_models import Alert
-from assistant.models import Conversation, Message
+from assistant.inbox import services as svc
+from assistant.models import Alert, Conversation, Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,10 +13,9 @@ from django.utils import timezone
 from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import CHEST_PAIN, escalate
 
-from assistant import inbox_services as svc
 from assistant.events import conversation_group
-from assistant.inbox_models import Alert, CannedReply, Disposition, DraftReply
-from assistant.models import Escalation, Message
+from assistant.inbox import services as svc
+from assistant.models import Alert, CannedReply, Disposition, DraftReply, Escalation, Message
 from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -345,7 +344,7 @@ def _chat(esc, text, client_id):
 
 
 def _queue_row(nurse, esc) -> dict:
-    from assistant import inbox_selectors as sel
+    from assistant.inbox import selectors as sel
 
     rows = [sel.escalation_to_inbox_dict(e) for e in sel.escalations_open_for_queue(user=nurse)]
     return next(r for r in rows if r["id"] == esc.pk)

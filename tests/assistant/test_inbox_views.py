@@ -9,9 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from inbox_fixtures import *  # noqa: F403
 
-from assistant import inbox_services as svc
-from assistant.inbox_models import Alert, CannedReply, DraftReply
-from assistant.models import Escalation, Message
+from assistant.inbox import services as svc
+from assistant.models import Alert, CannedReply, DraftReply, Escalation, Message
 from portal.models import Allergy, CarePlan, CarePlanActivity, Medication
 
 pytestmark = pytest.mark.django_db

@@ -233,7 +233,7 @@ def test_the_chat_lists_each_added_rule_and_cites_its_recommendation(people, nam
 
 
 def test_what_the_record_lacks_is_asked_for_not_guessed(people):
-    from assistant.preventive_care import preventive_panel_context
+    from assistant.preventive.services import preventive_panel_context
 
     panel = preventive_panel_context(people["arlo"])
     to_check = {item["key"]: item for item in panel["to_check"]}

@@ -11,7 +11,7 @@ from datetime import date
 from preventive_fixtures import *  # noqa: F403 - fixtures
 from preventive_fixtures import TODAY
 
-from assistant.preventive_care import patient_facts, preventive_results
+from assistant.preventive.services import patient_facts, preventive_results
 from knowledge.preventive import Status, evaluate, load_default_rules
 from portal.models import Patient
 from portal.services import patient_import_bundle

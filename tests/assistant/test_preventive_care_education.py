@@ -17,7 +17,7 @@ from django.core.management import call_command
 from preventive_fixtures import *  # noqa: F403 - fixtures
 from preventive_fixtures import TODAY
 
-from assistant.preventive_care import education_links, preventive_panel_context
+from assistant.preventive.services import education_links, preventive_panel_context
 from knowledge.models import Article, ReviewState, Section, SectionVersion
 
 DOCUMENTS = {

@@ -11,7 +11,7 @@ from django.urls import reverse
 from preventive_fixtures import *  # noqa: F403 - fixtures
 from preventive_fixtures import TODAY
 
-from assistant.preventive_care import preventive_panel_context
+from assistant.preventive.services import preventive_panel_context
 from knowledge.models import PreventiveRule
 from portal import roles
 from portal.models import AuditEvent, Patient

@@ -13,10 +13,9 @@ from django.utils import timezone
 from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import escalate
 
-from assistant import inbox_services as svc
-from assistant.inbox_models import Alert
-from assistant.inbox_tasks import escalations_check_overdue
-from assistant.models import Conversation, Escalation
+from assistant.inbox import services as svc
+from assistant.inbox.tasks import escalations_check_overdue
+from assistant.models import Alert, Conversation, Escalation
 
 pytestmark = pytest.mark.django_db
 

@@ -159,8 +159,7 @@ def test_worrying_message_to_nurse_reply_and_back(
     login,
     screenshot,
 ):
-    from assistant.inbox_models import DraftReply
-    from assistant.models import Escalation, Message
+    from assistant.models import DraftReply, Escalation, Message
 
     # The nurse's browser is set to another time zone than the clinic's (TIME_ZONE).
     nurse_ctx = browser.new_context(

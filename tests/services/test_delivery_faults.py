@@ -38,11 +38,10 @@ from test_sla_worker import HAVE_SERVICES, MUST_RUN, _require_services
 from test_sla_worker import _test_database_url as worker_database_url
 from websockets.sync.client import connect as ws_connect
 
-from assistant import inbox_selectors as sel
-from assistant import inbox_services as inbox
 from assistant.handoff import escalation_open
-from assistant.inbox_models import Alert
-from assistant.models import Conversation, Escalation, Message
+from assistant.inbox import selectors as sel
+from assistant.inbox import services as inbox
+from assistant.models import Alert, Conversation, Escalation, Message
 from portal import roles
 from portal.models import Condition, Patient
 

@@ -26,8 +26,7 @@ from django.db import connection
 from django.utils import timezone
 
 from assistant.handoff import escalation_open
-from assistant.inbox_models import Alert
-from assistant.models import Conversation, Escalation, Message
+from assistant.models import Alert, Conversation, Escalation, Message
 from portal import roles
 from portal.models import Patient
 

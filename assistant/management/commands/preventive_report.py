@@ -72,7 +72,7 @@ def _day(raw: str | None) -> date:
 
 
 def _from_bundle(path: Path, on: date) -> tuple[list[RuleResult] | None, str]:
-    from assistant.preventive_care import bundle_facts
+    from assistant.preventive.services import bundle_facts
     from portal.fhir import BundleError, bundle_load
 
     try:
@@ -91,7 +91,7 @@ def _from_bundle(path: Path, on: date) -> tuple[list[RuleResult] | None, str]:
 
 
 def _from_database(mrn: str, on: date) -> tuple[list[RuleResult] | None, str]:
-    from assistant.preventive_care import preventive_results
+    from assistant.preventive.services import preventive_results
     from portal.models import Patient
 
     matches = list(Patient.objects.filter(mrn=mrn)[:2])

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
-from .inbox_models import CannedReply, Disposition
-from .inbox_services import REPLY_MAX_CHARS
+from ..models import CannedReply, Disposition
+from .services import REPLY_MAX_CHARS
 
 
 class ReplyForm(forms.Form):

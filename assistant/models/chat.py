@@ -211,6 +211,3 @@ class JobHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.last_run_at:%Y-%m-%d %H:%M:%S}"
-
-
-from .inbox_models import *  # noqa: E402, F403 - nurse-inbox models live in their own module

@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .answer.grounding import ground
-from .models import Escalation
-from .serializers import safe_url
+from ..answer.grounding import ground
+from ..models import Escalation
+from ..serializers import safe_url
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def _safety_lines(esc: Escalation, question: str) -> list[str]:
     in the nurse's voice. The more severe of the escalation's level and the rules' verdict wins."""
     decision = None
     if question:
-        from . import escalation as escalation_rules
+        from .. import escalation as escalation_rules
 
         decision = escalation_rules.classify(question)
     decided = getattr(decision, "level", "routine") or "routine"
@@ -89,7 +89,7 @@ def compose_draft(
 ) -> DraftResult:
     """The whole draft: greeting, the rule's safety instructions for emergencies and urgent
     worries, the approved content with citations, and a closing signed by the nurse."""
-    from .context import patient_context
+    from ..context import patient_context
 
     patient = escalation.conversation.patient
     if retriever is None:
@@ -97,7 +97,7 @@ def compose_draft(
 
         retriever = get_retriever()
     if composer is None:
-        from .services import composer_from_settings
+        from ..services import composer_from_settings
 
         composer = composer_from_settings()
     context = patient_context(patient)

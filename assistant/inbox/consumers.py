@@ -29,9 +29,9 @@ from portal.audit import audit_record
 from portal.session_guard import SessionBoundConsumerMixin
 from portal.socket_cap import SocketCapMixin
 
-from . import events
-from . import inbox_selectors as sel
-from . import inbox_services as svc
+from .. import events
+from . import selectors as sel
+from . import services as svc
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -207,7 +207,7 @@ class InboxConsumer(SocketCapMixin, SessionBoundConsumerMixin, AsyncJsonWebsocke
 
     @database_sync_to_async
     def _message_dict(self, message_id: Any, conversation_id: int) -> dict | None:
-        from .serializers import message_to_dict
+        from ..serializers import message_to_dict
 
         if not isinstance(message_id, int):
             return None

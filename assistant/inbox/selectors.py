@@ -22,8 +22,16 @@ from django.utils import timezone
 from portal import roles
 from portal.models import AuditEvent, Patient
 
-from .inbox_models import Alert, CannedReply, DraftReply
-from .models import Conversation, Escalation, Feedback, KnowledgeGap, Message
+from ..models import (
+    Alert,
+    CannedReply,
+    Conversation,
+    DraftReply,
+    Escalation,
+    Feedback,
+    KnowledgeGap,
+    Message,
+)
 
 QUEUE_LIMIT = 500  # the queue is a worklist, not an archive
 THREAD_MESSAGE_LIMIT = 500

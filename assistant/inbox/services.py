@@ -28,11 +28,10 @@ from django.utils import timezone
 from portal import roles
 from portal.audit import audit_record
 
-from . import events
-from .handoff import escalation_target
-from .inbox_models import Alert, CannedReply, Disposition, DraftReply
-from .inbox_selectors import can_manage_canned_replies, can_work_queue, overdue_q
-from .models import Conversation, Escalation, Message
+from .. import events
+from ..handoff import escalation_target
+from ..models import Alert, CannedReply, Conversation, Disposition, DraftReply, Escalation, Message
+from .selectors import can_manage_canned_replies, can_work_queue, overdue_q
 
 log = logging.getLogger(__name__)
 
@@ -363,8 +362,8 @@ def draft_reply_build(
     Uses the same retrieval and composer as the assistant's answers. The draft is stored, never
     sent: only nurse_reply_send puts text in front of the patient.
     """
-    from .inbox_drafts import compose_draft
-    from .inbox_selectors import patient_questions_since_open
+    from .drafts import compose_draft
+    from .selectors import patient_questions_since_open
 
     questions = patient_questions_since_open(escalation=escalation)
     question = "\n".join(m.text for m in questions).strip()

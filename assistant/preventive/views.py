@@ -23,7 +23,7 @@ from portal.decorators import admin_required
 from portal.models import Patient, strip_semantic_tag
 from portal.services import audit_event_record
 
-from .preventive_care import (
+from .services import (
     NEEDS_LABEL,
     STATUS_LABELS,
     patient_facts,

@@ -18,16 +18,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from assistant.preventive_care import preventive_panel_context
+from assistant.preventive.services import preventive_panel_context
 from portal.audit import audit_record
 from portal.decorators import ADMIN_ONLY, NURSE_ONLY, STAFF_ONLY, role_required
 
-from . import dashboard as dash
-from . import inbox_selectors as sel
-from . import inbox_services as svc
-from .inbox_forms import AuditFilterForm, CannedReplyForm, ReplyForm, ResolveForm
-from .inbox_models import CannedReply, Disposition
-from .models import Conversation, Escalation
+from .. import dashboard as dash
+from ..models import CannedReply, Conversation, Disposition, Escalation
+from . import selectors as sel
+from . import services as svc
+from .forms import AuditFilterForm, CannedReplyForm, ReplyForm, ResolveForm
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +113,7 @@ def _get_escalation(request: HttpRequest, escalation_id: int) -> Escalation:
 
 
 def _thread_messages(conversation: Conversation) -> list[dict]:
-    from .serializers import message_to_dict
+    from ..serializers import message_to_dict
 
     rows = []
     for message in sel.thread_messages(conversation=conversation):

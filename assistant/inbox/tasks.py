@@ -11,13 +11,14 @@ import logging
 
 from celery import shared_task
 
-from . import inbox_services, services
+from .. import services
+from . import services as inbox_services
 
 log = logging.getLogger(__name__)
 OVERDUE_JOB = "escalations_check_overdue"
 
 
-@shared_task(name="assistant.inbox_tasks.escalations_check_overdue", ignore_result=True)
+@shared_task(name="assistant.inbox.tasks.escalations_check_overdue", ignore_result=True)
 def escalations_check_overdue() -> dict[str, int]:
     run = inbox_services.escalations_check_overdue_run()
     # The health endpoint's beat heartbeat: a silent beat means no overdue alerts.

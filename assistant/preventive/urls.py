@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import preventive_views
+from . import views as preventive_views
 
 app_name = "preventive"
 

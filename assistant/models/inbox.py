@@ -1,7 +1,7 @@
 """Models of the nurse inbox: canned replies, overdue alerts and the use of drafted replies.
 
-Imported into assistant/models.py, so other models are referenced by "app.Model" strings here
-(this module is loaded while assistant.models is still being defined).
+Part of the `assistant.models` package; other models are referenced by "app.Model" strings so
+that this module needs none of them loaded first.
 """
 
 from __future__ import annotations
