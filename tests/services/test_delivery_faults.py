@@ -5,7 +5,8 @@ restarting it disturbs nobody else). The patient is a real websocket client.
 - a worker killed (SIGKILL) mid-answer: the message is answered exactly once within 2 minutes;
 - Redis restarted mid-conversation (empty: no persistence): the socket reconnects and nothing
   the patient wrote, before, during or after the outage, is lost or answered twice;
-- a later emergency in a thread a nurse has answered re-alerts, up to the charge nurse.
+- a later emergency in a thread a nurse has answered re-alerts, up to the charge nurse;
+- an answer stuck past its time limit is cut off by the worker's pool and the patient is told.
 
 Runs in the services pass (DATABASE_URL on PostgreSQL, REDIS_URL); see test_sla_worker.py.
 """
@@ -51,6 +52,13 @@ BIN = Path(sys.executable).parent
 SWEEP_SECONDS = 2  # the beat sweeper's period here (15 s in production)
 REQUEUE_SECONDS = 5  # a pending message older than this is re-enqueued (30 s in production)
 VISIBILITY_SECONDS = 20  # the broker redelivers an unacknowledged task after this (180 s)
+# The worker runs the pool the Procfile gives the production-like stack (prefork: the only one
+# that enforces the answer task's time limits), read from the Procfile so that the two can't drift.
+WORKER_LINE = next(
+    line for line in (BASE_DIR / "Procfile").read_text().splitlines() if line.startswith("worker:")
+)
+WORKER_POOL = re.search(r"--pool=(\w+)", WORKER_LINE).group(1)
+WORKER_CONCURRENCY = re.search(r"--concurrency=\S*?(\d+)\}?\s", WORKER_LINE).group(1)
 QUESTION = "What is high blood pressure?"
 EMERGENCY = "Now I have crushing chest pain and I cannot breathe"
 
@@ -143,7 +151,8 @@ class Stack:
                 "-A",
                 "tests.services.fault_celery_app",
                 "worker",
-                "--pool=solo",
+                f"--pool={WORKER_POOL}",
+                f"--concurrency={WORKER_CONCURRENCY}",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
@@ -463,4 +472,34 @@ def test_a_later_emergency_in_an_answered_thread_re_alerts_up_to_the_charge_nurs
     assert alerts == {(nurse.pk, "overdue"), (charge.pk, "charge")}
     health = httpx.get(f"http://127.0.0.1:{stack.web_port}/health/", timeout=10)
     assert health.status_code == 200, health.text  # beat's heartbeat is fresh
+    chat.close()
+
+
+def test_an_answer_stuck_past_its_time_limit_is_cut_off_and_the_patient_told(stack):
+    """The Procfile's pool enforces the answer task's time limits (a threads or solo pool would
+    let a stuck answer hang, the patient watching "thinking", until the sweeper's 15-minute
+    give-up)."""
+    # The limits travel in the task's message, set by whoever enqueues it: the web process too.
+    for name in ("worker", "web"):
+        stack.stop(name)
+    stack.env.update({"CHAT_ANSWER_SOFT_TIME_LIMIT": "3", "CHAT_ANSWER_TIME_LIMIT": "8"})
+    for name in ("web", "worker"):
+        stack.start(name)
+    conversation, cookie = _patient("rosa.stuck")
+    chat = stack.chat(conversation.pk, cookie)
+    stack.slow_flag.touch()  # the search hangs (for up to 300 s) until the flag goes
+    sent = time.monotonic()
+    chat.send(QUESTION, "stuck")
+    reply = chat.reply_to("stuck", timeout=30)
+    took = time.monotonic() - sent
+    assert stack.started_flag.exists()  # it did hang, in the worker
+    assert reply["kind"] == "error" and "could not answer" in reply["text"], reply
+    assert took < REQUEUE_SECONDS + 3, took  # the soft limit (3 s), not the sweeper, ended it
+    stack.slow_flag.unlink()
+    assert Message.objects.get(client_id="stuck").answer_state == "failed"
+    print(f"a stuck answer cut off and the patient told {took:.1f} s after sending")
+    # The patient can go on: the next question is answered by the same (pool of) worker(s).
+    chat.send(QUESTION, "after-stuck")
+    assert chat.reply_to("after-stuck", timeout=60)["kind"] == "answer"
+    assert _replies("stuck") == 1
     chat.close()
