@@ -6,7 +6,9 @@ restarting it disturbs nobody else). The patient is a real websocket client.
 - Redis restarted mid-conversation (empty: no persistence): the socket reconnects and nothing
   the patient wrote, before, during or after the outage, is lost or answered twice;
 - a later emergency in a thread a nurse has answered re-alerts, up to the charge nurse;
-- an answer stuck past its time limit is cut off by the worker's pool and the patient is told.
+- an answer stuck past its time limit is cut off by the worker's pool and the patient is told;
+- the index folder deleted: the gate still answers an emergency at once, health names the index,
+  and `manage.py reindex` brings answers from the rebuilt folder to every running process.
 
 Runs in the services pass (DATABASE_URL on PostgreSQL, REDIS_URL); see test_sla_worker.py.
 """
@@ -30,11 +32,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import make_user
+from conftest import MEDQUAD_DIR, make_user
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
-from test_chat_worker import index_dir  # noqa: F401 - fixture: a small real index
+from test_chat_worker import INDEX_FILES, index_dir  # noqa: F401 - fixture: a small real index
 from test_sla_worker import HAVE_SERVICES, MUST_RUN, _require_services
 from test_sla_worker import _test_database_url as worker_database_url
 from websockets.sync.client import connect as ws_connect
@@ -44,6 +46,7 @@ from assistant import inbox_services as inbox
 from assistant.handoff import escalation_open
 from assistant.inbox_models import Alert
 from assistant.models import Conversation, Escalation, Message
+from knowledge.importers import import_medquad
 from portal import roles
 from portal.models import Condition, Patient
 
@@ -61,6 +64,8 @@ WORKER_POOL = re.search(r"--pool=(\w+)", WORKER_LINE).group(1)
 WORKER_CONCURRENCY = re.search(r"--concurrency=\S*?(\d+)\}?\s", WORKER_LINE).group(1)
 QUESTION = "What is high blood pressure?"
 EMERGENCY = "Now I have crushing chest pain and I cannot breathe"
+GLAUCOMA_FILE = "7_SeniorHealth_QA/0000027.xml"
+GLAUCOMA = "What are the symptoms of glaucoma?"
 
 pytestmark = [
     pytest.mark.services,
@@ -502,4 +507,69 @@ def test_an_answer_stuck_past_its_time_limit_is_cut_off_and_the_patient_told(sta
     chat.send(QUESTION, "after-stuck")
     assert chat.reply_to("after-stuck", timeout=60)["kind"] == "answer"
     assert _replies("stuck") == 1
+    chat.close()
+
+
+def _health(stack: Stack) -> dict:
+    response = httpx.get(f"http://127.0.0.1:{stack.web_port}/health/", timeout=10)
+    report = response.json()
+    assert (response.status_code == 200) == (report["status"] == "ok"), response.text
+    return report
+
+
+def test_a_deleted_index_leaves_the_gate_working_and_reindex_brings_answers_back(
+    stack,
+    index_dir,  # noqa: F811 - the stack's index folder, built from INDEX_FILES
+    tmp_path,
+):
+    # The database holds those sections and one more topic (glaucoma) that the running index
+    # lacks: `reindex` reads the database, so only a process that serves the rebuilt folder
+    # can answer about glaucoma afterwards.
+    corpus = tmp_path / "medquad"
+    for rel in (*INDEX_FILES, GLAUCOMA_FILE):
+        (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(MEDQUAD_DIR / rel, corpus / rel)
+    admin = make_user("ada.faults", roles.ADMIN, is_staff=True, first_name="Ada")
+    assert import_medquad(corpus, approve_as=admin).sections_created
+    conversation, cookie = _patient("rosa.index")
+    chat = stack.chat(conversation.pk, cookie)
+    chat.send(GLAUCOMA, "glaucoma-before")
+    before = chat.reply_to("glaucoma-before", timeout=60)
+    assert not any(c["focus"] == "Glaucoma" for c in before.get("citations") or []), before
+    assert _health(stack)["status"] == "ok"
+
+    shutil.rmtree(index_dir)  # the folder is gone (a lost volume, a wrong cleanup)
+    report = _health(stack)
+    assert report["failing"] == ["index"] and "reindex" in report["checks"]["index"]["error"]
+
+    # The gate needs no index: an emergency gets its instructions and its escalation at once.
+    sent = time.monotonic()
+    chat.send(EMERGENCY, "emergency")
+    safety = chat.reply_to("emergency", timeout=30)
+    took = time.monotonic() - sent
+    assert safety["kind"] == "safety" and "911" in safety["text"]
+    esc = Escalation.objects.get(conversation=conversation)
+    assert (esc.level, esc.status) == ("emergency", "open")
+    assert took < 5, took
+    # Routine questions are answered meanwhile from what the processes had opened.
+    chat.send(QUESTION, "during")
+    assert chat.reply_to("during", timeout=60)["kind"] == "answer"
+
+    rebuilt = subprocess.run(
+        [sys.executable, "manage.py", "reindex"],
+        cwd=BASE_DIR,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
+    assert _health(stack)["status"] == "ok"  # the web process opened the new folder
+    chat.send(GLAUCOMA, "glaucoma-after")  # the worker answers from the rebuilt folder
+    after = chat.reply_to("glaucoma-after", timeout=60)
+    assert after["kind"] == "answer"
+    assert any(c["focus"] == "Glaucoma" for c in after["citations"]), after
+    for client_id in ("glaucoma-before", "emergency", "during", "glaucoma-after"):
+        assert _replies(client_id) == 1, client_id
+    print(f"emergency answered {took:.2f} s after sending, with the index folder gone")
     chat.close()
