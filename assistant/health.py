@@ -3,7 +3,8 @@
 200 when every part this process depends on works, 503 naming the failing parts otherwise:
 - database: a query runs;
 - redis: the channel layer's and the broker's Redis answer a ping (embedded mode: not used);
-- index: the knowledge index opens and holds sections (vectors and lexical side);
+- index: the knowledge index's folder is there, opens and holds sections (vectors and lexical
+  side);
 - beat: the overdue-escalation job ran within HEALTH_BEAT_MAX_AGE_SECONDS (a dead beat means no
   overdue alerts and no sweeping of lost answers; embedded mode has no beat).
 No patient data and no secrets in the answer: part names, counts, ages and error class names.
@@ -69,6 +70,12 @@ def check_index() -> dict[str, Any]:
     from knowledge.services import get_index
 
     index = get_index()
+    index.vectors_current()  # a folder rebuilt by another process is opened here too
+    if index.folder_missing():
+        raise Unhealthy(
+            "the index folder is gone (this process serves what it had loaded):"
+            " rebuild it with `manage.py reindex`"
+        )
     sections, lexical = index.count(), index.lexical.count()
     if not sections or not lexical:
         raise Unhealthy(f"the index is empty ({sections} vector, {lexical} lexical sections)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from knowledge.corpus import safe_link
 from knowledge.sources import publisher_name
 
 from . import selectors
@@ -67,8 +68,10 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 
 
 def safe_url(url: str) -> str:
-    """Only http(s) links reach the page: a `javascript:` URL in content must never be a link."""
-    return url if url.lower().startswith(("https://", "http://")) else ""
+    """Only http(s) links reach the page: a `javascript:` URL in content must never be a link
+    (content indexed or cited before import-time cleaning can still carry one). The import's
+    own rule, so that what import keeps and what a page may show are the same."""
+    return safe_link(url)
 
 
 def author_name(message: Message) -> str:

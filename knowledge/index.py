@@ -322,6 +322,10 @@ class KnowledgeIndex:
         self._names = (f"{collection_prefix}-passages", f"{collection_prefix}-questions")
         self._open_collections()
         self.lexical = LexicalIndex(self.directory / LEXICAL_FILE)
+        self._lexical_identity = _file_identity(self.lexical.path)
+        # How many times this process opened the folder: a reader's caches of an earlier opening
+        # are dropped whatever its generation (a rebuilt folder counts again from the start).
+        self.opened = 1
         self._write_lock = threading.Lock()
         self._reopen_lock = threading.Lock()
         self._vectors_generation = self.generation()
@@ -366,7 +370,20 @@ class KnowledgeIndex:
         miss the new sections, or return ids this process's copy no longer resolves ("Error
         finding id"). The content generation lives in the lexical file every process shares:
         when it has moved since this process last opened (or wrote) its vectors, the client is
-        opened again and reads them from disk. A Chroma server is shared and needs nothing."""
+        opened again and reads them from disk. A Chroma server is shared and needs nothing.
+
+        The folder itself may have been deleted and rebuilt (`manage.py reindex` into an empty
+        folder): this process's open files then still read the deleted copy, whose generation
+        never moves again, and the new one may count up to the same number. A lexical file that
+        is not the one this process opened means the whole folder is opened again. While the
+        folder is gone, the process goes on serving what it opened (`folder_missing` says so,
+        and the health endpoint with it)."""
+        identity = _file_identity(self.lexical.path)
+        if identity is None:
+            return
+        if identity != self._lexical_identity:
+            self._reopen_folder(identity)
+            return
         if not self._embedded:
             return
         generation = self.generation()
@@ -375,17 +392,38 @@ class KnowledgeIndex:
         with self._reopen_lock, self._write_lock:
             if generation == self._vectors_generation:
                 return
-            import chromadb
-            from chromadb.api.shared_system_client import SharedSystemClient
-
-            # A new System for this path: the old one stays alive for searches still using it.
-            SharedSystemClient._identifier_to_system.pop(self._client._identifier, None)
-            self._client = chromadb.PersistentClient(
-                path=str(self.directory / CHROMA_DIR), settings=self._chroma_settings
-            )
-            self._open_collections()
+            self._reopen_vectors()
             self._vectors_generation = generation
             logger.info("index content changed elsewhere (generation %s): reopened", generation)
+
+    def _reopen_vectors(self) -> None:
+        import chromadb
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        # A new System for this path: the old one stays alive for searches still using it.
+        SharedSystemClient._identifier_to_system.pop(self._client._identifier, None)
+        self._client = chromadb.PersistentClient(
+            path=str(self.directory / CHROMA_DIR), settings=self._chroma_settings
+        )
+        self._open_collections()
+
+    def _reopen_folder(self, identity: tuple[int, int]) -> None:
+        with self._reopen_lock, self._write_lock:
+            if identity == self._lexical_identity:
+                return
+            # The old connection is left to searches still using it (closed when collected).
+            self.lexical = LexicalIndex(self.directory / LEXICAL_FILE)
+            self._lexical_identity = _file_identity(self.lexical.path)
+            if self._embedded:
+                self._reopen_vectors()
+            self._vectors_generation = self.generation()
+            self.opened += 1
+            logger.warning("index folder %s was replaced: opened it again", self.directory)
+
+    def folder_missing(self) -> bool:
+        """The folder this process opened is gone (deleted, or its volume not mounted): the
+        process serves what it had opened until `manage.py reindex` builds it again."""
+        return _file_identity(self.lexical.path) is None
 
     def _wrote(self) -> None:
         """This process's own writes are in its vectors already: nothing to reopen for them."""
@@ -734,6 +772,15 @@ class KnowledgeIndex:
     ) -> list[Passage]:
         """Best approved sections for `query` (one passage each); see `HybridRetriever`."""
         return self.retriever().search(query, k=k, topics=topics, mode=mode)
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """Which file is at `path` now (device, inode), or None when there is none."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def destroy(directory: Path) -> None:

@@ -839,6 +839,7 @@ class HybridRetriever:
         self.candidates = candidates
         self.expand_articles = expand_articles
         self._sections: _Sections | None = None
+        self._sections_opened = 0  # the index's `opened` count `_sections` was loaded from
         self._sections_lock = threading.Lock()
 
     # -- public ---------------------------------------------------------------------------
@@ -1082,11 +1083,17 @@ class HybridRetriever:
     # -- helpers --------------------------------------------------------------------------
     def _current(self) -> _Sections:
         self.index.vectors_current()  # another process's import or approval, without a restart
-        current = self._sections
-        if current is not None and current.generation == self.index.generation():
+        current, opened = self._sections, self.index.opened
+        if (
+            current is not None
+            and self._sections_opened == opened
+            and current.generation == self.index.generation()
+        ):
             return current
         with self._sections_lock:
-            if self._sections is None:
+            if self._sections is None or self._sections_opened != opened:
+                # First use, or the folder was opened again (rebuilt): nothing carries over.
+                self._sections_opened = opened
                 self._sections = _Sections.load(self.index)
             else:
                 self._sections = self._sections.refreshed(self.index)

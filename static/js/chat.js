@@ -64,7 +64,7 @@
   }
 
   function safeUrl(url) {
-    return /^https?:\/\//i.test(url || "") ? url : "";
+    return /^https?:\/\/\S/i.test(url || "") ? url : "";
   }
 
   function newClientId() {

@@ -118,6 +118,16 @@
     return day + ", " + time;
   }
 
+  // Only these become links. A citation's address comes from imported content: http(s) only
+  // (the server drops any other at import and again when it sends one; a `javascript:` link must
+  // not appear even if both missed). The queue's and the alerts' links are the site's own paths.
+  function safeUrl(url) {
+    return /^https?:\/\/\S/i.test(url || "") ? url : "";
+  }
+  function sitePath(url) {
+    return /^\/(?![\/\\])/.test(url || "") ? url : "";
+  }
+
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
@@ -133,7 +143,7 @@
     level.appendChild(el("span", "badge badge-" + esc.level, esc.level_label));
     var who = cell("Patient");
     var link = el("a", "q-open", esc.patient_name);
-    link.href = esc.url;
+    if (sitePath(esc.url)) link.href = sitePath(esc.url);
     who.appendChild(link);
     if (esc.reopened_count) { who.appendChild(document.createTextNode(" ")); who.appendChild(el("span", "badge", "reopened")); }
     if (esc.patient_wrote) {
@@ -251,7 +261,7 @@
     alerts.forEach(function (a) {
       var li = el("li", "alert-item alert-" + a.kind);
       var link = el("a", null, a.text);
-      link.href = a.url;
+      if (sitePath(a.url)) link.href = sitePath(a.url);
       li.appendChild(link);
       list.appendChild(li);
     });
@@ -305,7 +315,8 @@
       m.citations.forEach(function (c) {
         var item = el("li");
         item.value = c.n;
-        if (c.url) { var a = el("a", null, c.title || c.section_id); a.href = c.url; a.rel = "noopener noreferrer"; a.target = "_blank"; item.appendChild(a); }
+        var url = safeUrl(c.url);
+        if (url) { var a = el("a", null, c.title || c.section_id); a.href = url; a.rel = "noopener noreferrer"; a.target = "_blank"; item.appendChild(a); }
         else item.appendChild(document.createTextNode(c.title || c.section_id));
         item.appendChild(el("span", "muted", " — " + (c.source_name || c.source) + ", " + c.section_id + " v" + c.version));
         ol.appendChild(item);

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from inbox_fixtures import *  # noqa: F403
 
-from assistant.models import DraftReply
+from assistant.models import DraftReply, Message
+from assistant.serializers import message_to_dict
 from knowledge.corpus import clean_markup, safe_link
 from knowledge.importers import import_jsonl
 from knowledge.models import Article, Section
@@ -81,3 +86,92 @@ def test_the_nurse_draft_never_renders_a_javascript_link(
     assert draft.citations  # the draft did cite the sections
     assert all(c["url"] == "" for c in draft.citations)
     assert "javascript:" not in html
+
+
+HOSTILE_URLS = ("javascript:alert(document.cookie)", " JaVaScRiPt:alert(1)", "data:text/html,x")
+
+
+def _cited_answer(escalation, urls):
+    """An answer as saved before import-time cleaning: its citations keep whatever URL the
+    content had then."""
+    return Message.objects.create(
+        conversation=escalation.conversation,
+        role=Message.Role.ASSISTANT,
+        kind=Message.Kind.ANSWER,
+        text="Gout is a kind of arthritis.",
+        citations=[
+            {
+                "n": n,
+                "section_id": f"EVIL_000{n}_Sec1",
+                "version": 1,
+                "title": f"Cited {n}",
+                "source": "EVIL",
+                "url": url,
+                "text": "Gout is a kind of arthritis.",
+            }
+            for n, url in enumerate(urls, start=1)
+        ],
+    )
+
+
+def test_a_cited_non_http_link_is_never_sent_nor_rendered_to_staff(nurse_client, emergency):
+    answer = _cited_answer(emergency, (*HOSTILE_URLS, "https://medlineplus.gov/gout.html"))
+    # What every socket sends (the chat's, and the inbox thread's live "watch" stream).
+    frame = message_to_dict(answer)
+    assert [c["url"] for c in frame["citations"]] == [
+        "",
+        "",
+        "",
+        "https://medlineplus.gov/gout.html",
+    ]
+    # The nurse's thread page: each citation is still listed, as plain text.
+    html = nurse_client.get(f"/inbox/{emergency.pk}/").content.decode()
+    assert "Cited 1" in html and "Cited 3" in html
+    assert "javascript:" not in html.lower() and "data:text" not in html
+    assert 'href="https://medlineplus.gov/gout.html"' in html
+
+
+JS_DIR = Path(__file__).resolve().parents[2] / "static" / "js"
+
+
+def test_no_script_makes_a_link_of_an_address_the_server_sent_unchecked():
+    """The inbox script once set `a.href = c.url` for a draft's citations. Every address from
+    the server goes through safeUrl (http(s) only) or sitePath (the site's own paths) first."""
+    raw = re.compile(r"href\s*[:=]\s*[A-Za-z_]+\.url\b")
+    for script in JS_DIR.glob("*.js"):
+        assert not raw.findall(script.read_text()), script.name
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node not installed")
+@pytest.mark.parametrize("script", ["inbox.js", "chat.js"])
+def test_the_scripts_link_checks_let_only_http_and_the_sites_paths_through(script):
+    source = (JS_DIR / script).read_text()
+    functions = re.findall(r"function (?:safeUrl|sitePath)\(url\) \{.*?\n  \}", source, re.S)
+    cases = [
+        *HOSTILE_URLS,
+        "vbscript:x",
+        "//evil.example/x",
+        "/\\evil.example",
+        "https://",
+        "https://medlineplus.gov/gout.html",
+        "HTTP://example.org/a",
+        "/inbox/12/",
+        "",
+    ]
+    program = (
+        "\n".join(functions)
+        + f"""
+    var cases = {json.dumps(cases)};
+    console.log(JSON.stringify({{
+      safeUrl: cases.map(safeUrl),
+      sitePath: typeof sitePath === "function" ? cases.map(sitePath) : null
+    }}));
+    """
+    )
+    out = json.loads(
+        subprocess.run(["node", "-e", program], capture_output=True, text=True, check=True).stdout
+    )
+    links = {"https://medlineplus.gov/gout.html", "HTTP://example.org/a"}
+    assert out["safeUrl"] == [c if c in links else "" for c in cases]
+    if script == "inbox.js":
+        assert out["sitePath"] == [c if c == "/inbox/12/" else "" for c in cases]

@@ -75,3 +75,27 @@ def test_content_imported_or_retired_in_another_process_is_served_here(tmp_path)
     _in_another_process(directory, f"index.remove({retired!r})")
     again = retriever.search("What is anemia?", k=10)
     assert not set(retired) & {p.section_id for p in again}
+
+
+def test_a_folder_deleted_and_rebuilt_in_another_process_is_opened_again(tmp_path):
+    """After `rm -r` and `manage.py reindex` in an empty folder, this process's open files
+    still read the deleted copy, and the new one counts its generation up to the same number."""
+    import shutil
+
+    directory = tmp_path / "index"
+    index = KnowledgeIndex(directory=directory, cache_dir=Path(settings.EMBEDDING_CACHE_DIR))
+    index.rebuild(_docs(BLOOD_PRESSURE))
+    retriever = index.retriever()
+    assert _articles(retriever.search("What is anemia?", k=3)) == {"NHLBI_0000071"}
+    generation = index.generation()
+
+    shutil.rmtree(directory)
+    assert index.folder_missing()
+    # Meanwhile this process serves what it had opened.
+    assert _articles(retriever.search("What is high blood pressure?", k=3)) == {"NHLBI_0000071"}
+
+    _in_another_process(directory, f"index.rebuild(docs({ANEMIA!r}))")
+    assert not index.folder_missing()
+    found = retriever.search("What is anemia?", k=3)
+    assert _articles(found) == {"NHLBI_0000002"}
+    assert index.generation() == generation  # the same number: only the folder tells them apart

@@ -5,7 +5,10 @@ restarting it disturbs nobody else). The patient is a real websocket client.
 - a worker killed (SIGKILL) mid-answer: the message is answered exactly once within 2 minutes;
 - Redis restarted mid-conversation (empty: no persistence): the socket reconnects and nothing
   the patient wrote, before, during or after the outage, is lost or answered twice;
-- a later emergency in a thread a nurse has answered re-alerts, up to the charge nurse.
+- a later emergency in a thread a nurse has answered re-alerts, up to the charge nurse;
+- an answer stuck past its time limit is cut off by the worker's pool and the patient is told;
+- the index folder deleted: the gate still answers an emergency at once, health names the index,
+  and `manage.py reindex` brings answers from the rebuilt folder to every running process.
 
 Runs in the services pass (DATABASE_URL on PostgreSQL, REDIS_URL); see test_sla_worker.py.
 """
@@ -29,11 +32,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import make_user
+from conftest import MEDQUAD_DIR, make_user
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
-from test_chat_worker import index_dir  # noqa: F401 - fixture: a small real index
+from test_chat_worker import INDEX_FILES, index_dir  # noqa: F401 - fixture: a small real index
 from test_sla_worker import HAVE_SERVICES, MUST_RUN, _require_services
 from test_sla_worker import _test_database_url as worker_database_url
 from websockets.sync.client import connect as ws_connect
@@ -42,6 +45,7 @@ from assistant.handoff import escalation_open
 from assistant.inbox import selectors as sel
 from assistant.inbox import services as inbox
 from assistant.models import Alert, Conversation, Escalation, Message
+from knowledge.importers import import_medquad
 from portal import roles
 from portal.models import Condition, Patient
 
@@ -50,8 +54,17 @@ BIN = Path(sys.executable).parent
 SWEEP_SECONDS = 2  # the beat sweeper's period here (15 s in production)
 REQUEUE_SECONDS = 5  # a pending message older than this is re-enqueued (30 s in production)
 VISIBILITY_SECONDS = 20  # the broker redelivers an unacknowledged task after this (180 s)
+# The worker runs the pool the Procfile gives the production-like stack (prefork: the only one
+# that enforces the answer task's time limits), read from the Procfile so that the two can't drift.
+WORKER_LINE = next(
+    line for line in (BASE_DIR / "Procfile").read_text().splitlines() if line.startswith("worker:")
+)
+WORKER_POOL = re.search(r"--pool=(\w+)", WORKER_LINE).group(1)
+WORKER_CONCURRENCY = re.search(r"--concurrency=\S*?(\d+)\}?\s", WORKER_LINE).group(1)
 QUESTION = "What is high blood pressure?"
 EMERGENCY = "Now I have crushing chest pain and I cannot breathe"
+GLAUCOMA_FILE = "7_SeniorHealth_QA/0000027.xml"
+GLAUCOMA = "What are the symptoms of glaucoma?"
 
 pytestmark = [
     pytest.mark.services,
@@ -142,7 +155,8 @@ class Stack:
                 "-A",
                 "tests.services.fault_celery_app",
                 "worker",
-                "--pool=solo",
+                f"--pool={WORKER_POOL}",
+                f"--concurrency={WORKER_CONCURRENCY}",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
@@ -462,4 +476,99 @@ def test_a_later_emergency_in_an_answered_thread_re_alerts_up_to_the_charge_nurs
     assert alerts == {(nurse.pk, "overdue"), (charge.pk, "charge")}
     health = httpx.get(f"http://127.0.0.1:{stack.web_port}/health/", timeout=10)
     assert health.status_code == 200, health.text  # beat's heartbeat is fresh
+    chat.close()
+
+
+def test_an_answer_stuck_past_its_time_limit_is_cut_off_and_the_patient_told(stack):
+    """The Procfile's pool enforces the answer task's time limits (a threads or solo pool would
+    let a stuck answer hang, the patient watching "thinking", until the sweeper's 15-minute
+    give-up)."""
+    # The limits travel in the task's message, set by whoever enqueues it: the web process too.
+    for name in ("worker", "web"):
+        stack.stop(name)
+    stack.env.update({"CHAT_ANSWER_SOFT_TIME_LIMIT": "3", "CHAT_ANSWER_TIME_LIMIT": "8"})
+    for name in ("web", "worker"):
+        stack.start(name)
+    conversation, cookie = _patient("rosa.stuck")
+    chat = stack.chat(conversation.pk, cookie)
+    stack.slow_flag.touch()  # the search hangs (for up to 300 s) until the flag goes
+    sent = time.monotonic()
+    chat.send(QUESTION, "stuck")
+    reply = chat.reply_to("stuck", timeout=30)
+    took = time.monotonic() - sent
+    assert stack.started_flag.exists()  # it did hang, in the worker
+    assert reply["kind"] == "error" and "could not answer" in reply["text"], reply
+    assert took < REQUEUE_SECONDS + 3, took  # the soft limit (3 s), not the sweeper, ended it
+    stack.slow_flag.unlink()
+    assert Message.objects.get(client_id="stuck").answer_state == "failed"
+    print(f"a stuck answer cut off and the patient told {took:.1f} s after sending")
+    # The patient can go on: the next question is answered by the same (pool of) worker(s).
+    chat.send(QUESTION, "after-stuck")
+    assert chat.reply_to("after-stuck", timeout=60)["kind"] == "answer"
+    assert _replies("stuck") == 1
+    chat.close()
+
+
+def _health(stack: Stack) -> dict:
+    response = httpx.get(f"http://127.0.0.1:{stack.web_port}/health/", timeout=10)
+    report = response.json()
+    assert (response.status_code == 200) == (report["status"] == "ok"), response.text
+    return report
+
+
+def test_a_deleted_index_leaves_the_gate_working_and_reindex_brings_answers_back(
+    stack,
+    index_dir,  # noqa: F811 - the stack's index folder, built from INDEX_FILES
+    tmp_path,
+):
+    # The database holds those sections and one more topic (glaucoma) that the running index
+    # lacks: `reindex` reads the database, so only a process that serves the rebuilt folder
+    # can answer about glaucoma afterwards.
+    corpus = tmp_path / "medquad"
+    for rel in (*INDEX_FILES, GLAUCOMA_FILE):
+        (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(MEDQUAD_DIR / rel, corpus / rel)
+    admin = make_user("ada.faults", roles.ADMIN, is_staff=True, first_name="Ada")
+    assert import_medquad(corpus, approve_as=admin).sections_created
+    conversation, cookie = _patient("rosa.index")
+    chat = stack.chat(conversation.pk, cookie)
+    chat.send(GLAUCOMA, "glaucoma-before")
+    before = chat.reply_to("glaucoma-before", timeout=60)
+    assert not any(c["focus"] == "Glaucoma" for c in before.get("citations") or []), before
+    assert _health(stack)["status"] == "ok"
+
+    shutil.rmtree(index_dir)  # the folder is gone (a lost volume, a wrong cleanup)
+    report = _health(stack)
+    assert report["failing"] == ["index"] and "reindex" in report["checks"]["index"]["error"]
+
+    # The gate needs no index: an emergency gets its instructions and its escalation at once.
+    sent = time.monotonic()
+    chat.send(EMERGENCY, "emergency")
+    safety = chat.reply_to("emergency", timeout=30)
+    took = time.monotonic() - sent
+    assert safety["kind"] == "safety" and "911" in safety["text"]
+    esc = Escalation.objects.get(conversation=conversation)
+    assert (esc.level, esc.status) == ("emergency", "open")
+    assert took < 5, took
+    # Routine questions are answered meanwhile from what the processes had opened.
+    chat.send(QUESTION, "during")
+    assert chat.reply_to("during", timeout=60)["kind"] == "answer"
+
+    rebuilt = subprocess.run(
+        [sys.executable, "manage.py", "reindex"],
+        cwd=BASE_DIR,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
+    assert _health(stack)["status"] == "ok"  # the web process opened the new folder
+    chat.send(GLAUCOMA, "glaucoma-after")  # the worker answers from the rebuilt folder
+    after = chat.reply_to("glaucoma-after", timeout=60)
+    assert after["kind"] == "answer"
+    assert any(c["focus"] == "Glaucoma" for c in after["citations"]), after
+    for client_id in ("glaucoma-before", "emergency", "during", "glaucoma-after"):
+        assert _replies(client_id) == 1, client_id
+    print(f"emergency answered {took:.2f} s after sending, with the index folder gone")
     chat.close()
