@@ -5,9 +5,12 @@ What it holds, per approved section version:
   each with a vector, in the Chroma collection `<prefix>-passages`;
 - one "question vector" of "focus. question" in `<prefix>-questions` (patients' questions are
   matched against the curated questions: MedQuAD's question-entailment idea);
-- in `lexical.sqlite3` next to the Chroma directory: an FTS5/BM25 entry, the section's names and
-  labels, and the passage texts (Chroma keeps vectors, ids and filterable metadata only), plus a
-  change log that lets readers in other processes refresh their caches.
+- in the lexical index: a BM25 entry, the section's names and labels, and the passage texts
+  (Chroma keeps vectors, ids and filterable metadata only), plus the content generation and a
+  change log that let readers in other processes refresh their caches. It is `lexical.sqlite3`
+  (SQLite FTS5) next to the Chroma directory by default, or tables in PostgreSQL
+  (`knowledge.lexical_pg`, same terms and scores) when the site's database is PostgreSQL: then
+  processes on several hosts share it through the database (see `KnowledgeIndex.from_settings`).
 Vectors are cached by text in EMBEDDING_CACHE_DIR, so re-indexing unchanged content is cheap.
 
 Callers give it only approved content (`IndexDoc`), and replace or remove sections as their review
@@ -34,6 +37,7 @@ import numpy as np
 from knowledge.corpus import SectionRecord
 from knowledge.embedding import Embedder, EmbeddingCache, embed_with_cache
 from knowledge.lexical import LexicalIndex, PassageRow, SectionMeta
+from knowledge.lexical_pg import PostgresLexicalIndex
 from knowledge.passages import PassageHit
 
 if TYPE_CHECKING:
@@ -284,7 +288,7 @@ def _batches(docs: Iterable[IndexDoc], size: int) -> Iterator[list[IndexDoc]]:
 
 
 class KnowledgeIndex:
-    """Vector (Chroma) + lexical (FTS5) index of approved sections."""
+    """Vector (Chroma) + lexical (BM25: SQLite FTS5 or PostgreSQL) index of approved sections."""
 
     def __init__(
         self,
@@ -297,7 +301,10 @@ class KnowledgeIndex:
         embedder: Embedder | None = None,
         quantized: bool = True,
         embedding_cache: bool = True,
+        lexical_database: str | None = None,
     ) -> None:
+        """`lexical_database`: a PostgreSQL connection string to keep the lexical side in (see
+        `lexical_name`); without it, the SQLite file in `directory`."""
         import chromadb
         from chromadb.config import Settings
 
@@ -321,8 +328,13 @@ class KnowledgeIndex:
             )
         self._names = (f"{collection_prefix}-passages", f"{collection_prefix}-questions")
         self._open_collections()
-        self.lexical = LexicalIndex(self.directory / LEXICAL_FILE)
-        self._lexical_identity = _file_identity(self.lexical.path)
+        self.lexical: LexicalIndex | PostgresLexicalIndex
+        if lexical_database:
+            name = lexical_name(collection_prefix, chroma_host=chroma_host, directory=directory)
+            self.lexical = PostgresLexicalIndex(lexical_database, name=name)
+        else:
+            self.lexical = LexicalIndex(self.directory / LEXICAL_FILE)
+        self._lexical_identity = self._lexical_file_identity()
         # How many times this process opened the folder: a reader's caches of an earlier opening
         # are dropped whatever its generation (a rebuilt folder counts again from the start).
         self.opened = 1
@@ -334,7 +346,7 @@ class KnowledgeIndex:
     @classmethod
     def from_settings(cls, **overrides: Any) -> KnowledgeIndex:
         """The index configured by Django settings (KNOWLEDGE_INDEX_DIR, EMBEDDING_CACHE_DIR,
-        CHROMA_HOST, CHROMA_PORT), with defaults when a setting is absent."""
+        CHROMA_HOST, CHROMA_PORT, LEXICAL_BACKEND), with defaults when a setting is absent."""
         from django.conf import settings
 
         options: dict[str, Any] = {
@@ -342,6 +354,7 @@ class KnowledgeIndex:
             "cache_dir": Path(getattr(settings, "EMBEDDING_CACHE_DIR", "var/models")),
             "chroma_host": getattr(settings, "CHROMA_HOST", None) or None,
             "chroma_port": int(getattr(settings, "CHROMA_PORT", 8000)),
+            "lexical_database": lexical_database_from_settings(),
         }
         options.update(overrides)
         return cls(**options)
@@ -368,7 +381,7 @@ class KnowledgeIndex:
         Embedded Chroma keeps each collection's vectors in memory, per process: after an import
         or an approval in another process (a worker, a management command) a search here would
         miss the new sections, or return ids this process's copy no longer resolves ("Error
-        finding id"). The content generation lives in the lexical file every process shares:
+        finding id"). The content generation lives in the lexical index every process shares:
         when it has moved since this process last opened (or wrote) its vectors, the client is
         opened again and reads them from disk. A Chroma server is shared and needs nothing.
 
@@ -378,7 +391,7 @@ class KnowledgeIndex:
         is not the one this process opened means the whole folder is opened again. While the
         folder is gone, the process goes on serving what it opened (`folder_missing` says so,
         and the health endpoint with it)."""
-        identity = _file_identity(self.lexical.path)
+        identity = self._lexical_file_identity()
         if identity is None:
             return
         if identity != self._lexical_identity:
@@ -413,17 +426,23 @@ class KnowledgeIndex:
                 return
             # The old connection is left to searches still using it (closed when collected).
             self.lexical = LexicalIndex(self.directory / LEXICAL_FILE)
-            self._lexical_identity = _file_identity(self.lexical.path)
+            self._lexical_identity = self._lexical_file_identity()
             if self._embedded:
                 self._reopen_vectors()
             self._vectors_generation = self.generation()
             self.opened += 1
             logger.warning("index folder %s was replaced: opened it again", self.directory)
 
+    def _lexical_file_identity(self) -> tuple[int, int] | None:
+        """Which lexical file this folder holds now; a lexical index in PostgreSQL has no file
+        to be deleted or replaced, so it is always the same one."""
+        path = getattr(self.lexical, "path", None)
+        return (0, 0) if path is None else _file_identity(path)
+
     def folder_missing(self) -> bool:
         """The folder this process opened is gone (deleted, or its volume not mounted): the
         process serves what it had opened until `manage.py reindex` builds it again."""
-        return _file_identity(self.lexical.path) is None
+        return self._lexical_file_identity() is None
 
     def _wrote(self) -> None:
         """This process's own writes are in its vectors already: nothing to reopen for them."""
@@ -600,12 +619,20 @@ class KnowledgeIndex:
 
     # -- what the index holds -------------------------------------------------------------
     def section_versions(self) -> dict[str, int]:
-        """{section id: version} for every section the vector index holds."""
+        """{section id: version} for every section the index holds. One held in part only (its
+        vectors without its lexical entry or the other way round, or at two versions: a write
+        cut short, or a lexical index moved to PostgreSQL and not filled yet) is given version
+        0, which no approved version has, so reconciling with the database rewrites it."""
         result = self._questions.get(include=["metadatas"])
-        return {
+        vectors = {
             sid: int(meta["version"])
             for sid, meta in zip(result["ids"], result["metadatas"] or [], strict=True)
             if meta and meta.get("approved") is True
+        }
+        lexical = self.lexical.versions()
+        return {
+            sid: vectors[sid] if vectors.get(sid) == lexical.get(sid) else 0
+            for sid in vectors.keys() | lexical.keys()
         }
 
     def count(self) -> int:
@@ -781,6 +808,48 @@ def _file_identity(path: Path) -> tuple[int, int] | None:
     except FileNotFoundError:
         return None
     return stat.st_dev, stat.st_ino
+
+
+def lexical_name(collection_prefix: str, *, chroma_host: str | None, directory: Path) -> str:
+    """Under which name the PostgreSQL lexical index pairs with these vectors. A Chroma server is
+    one for every host, and its collections are named by the prefix alone; an embedded Chroma is
+    the directory it lives in (two folders, two indexes, even on one database)."""
+    if chroma_host:
+        return collection_prefix
+    return f"{collection_prefix}:{Path(directory).resolve()}"
+
+
+def lexical_database_from_settings() -> str | None:
+    """The PostgreSQL connection string for the lexical index, or None for the SQLite file.
+
+    LEXICAL_BACKEND "postgres" or "sqlite"; empty (the default) follows the site's database: on
+    PostgreSQL, web and worker processes may run on several hosts, which share only the database,
+    Redis and a Chroma server, so the lexical side and the content generation live there too. The
+    connection is the default database's as Django holds it now (under pytest, its test
+    database)."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import connections
+
+    backend = (getattr(settings, "LEXICAL_BACKEND", "") or "").strip().lower()
+    vendor = connections["default"].vendor
+    if backend not in ("", "postgres", "sqlite"):
+        raise ImproperlyConfigured(f"LEXICAL_BACKEND must be postgres or sqlite, not {backend!r}")
+    if backend == "sqlite" or (not backend and vendor != "postgresql"):
+        return None
+    if vendor != "postgresql":
+        raise ImproperlyConfigured("LEXICAL_BACKEND=postgres needs DATABASE_URL on PostgreSQL")
+    from psycopg.conninfo import make_conninfo
+
+    db = connections["default"].settings_dict
+    parts = {
+        "dbname": db.get("NAME"),
+        "user": db.get("USER"),
+        "password": db.get("PASSWORD"),
+        "host": db.get("HOST"),
+        "port": str(db.get("PORT") or ""),
+    }
+    return make_conninfo(**{k: v for k, v in parts.items() if v})
 
 
 def destroy(directory: Path) -> None:

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 # bm25() column weights for (focus, question, text).
 FIELD_WEIGHTS = (4.0, 2.0, 1.0)
@@ -200,7 +200,7 @@ class LexicalIndex:
                 )
                 self._db.execute(
                     "INSERT INTO sections_fts (rowid, focus, question, text) VALUES (?, ?, ?, ?)",
-                    (cursor.lastrowid, _with_topics(doc.focus, doc.topics), doc.question, doc.text),
+                    (cursor.lastrowid, with_topics(doc.focus, doc.topics), doc.question, doc.text),
                 )
                 added.update(set(words(f"{doc.focus} {doc.question} {doc.text}")))
             self._db.executemany(
@@ -236,7 +236,8 @@ class LexicalIndex:
         for chunk in _chunks(section_ids, 500):
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                f"SELECT s.rowid, f.focus, f.question, f.text FROM sections s"  # noqa: S608
+                # The focus as written (the column adds its topics), as `upsert` counted it.
+                f"SELECT s.rowid, s.focus, f.question, f.text FROM sections s"  # noqa: S608
                 f" JOIN sections_fts f ON f.rowid = s.rowid WHERE s.section_id IN ({marks})",
                 chunk,
             ).fetchall()
@@ -437,7 +438,76 @@ class LexicalIndex:
         return int(row[0])
 
 
-def _with_topics(focus: str, topics: Sequence[str]) -> str:
+# A row's terms: term -> [offsets in focus, question, text; counts in focus, question, text]. The
+# offsets are comma-separated numbers ("" where the term is absent): the form a PostgreSQL array
+# is written in.
+Postings = dict[str, list[Any]]
+_COLUMNS = {"focus": 0, "question": 1, "text": 2}
+
+
+class Fts5Tokens:
+    """The terms FTS5 makes of text (lowercased, diacritics removed, Porter-stemmed), read back
+    from a scratch in-memory FTS5 table with the index's own tokenizer: another store (the
+    PostgreSQL one) then holds and matches exactly the terms this index would, with no second
+    tokenizer or stemmer to drift from it. Safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        self._db.executescript(
+            "CREATE VIRTUAL TABLE scratch USING fts5(focus, question, text,"
+            f" tokenize = '{TOKENIZER}');"
+            "CREATE VIRTUAL TABLE scratch_terms USING fts5vocab(scratch, 'instance');"
+        )
+        self._phrases: dict[str, tuple[str, ...]] = {}
+
+    def documents(self, rows: Sequence[tuple[str, str, str]]) -> list[tuple[Postings, int]]:
+        """For each (focus, question, text): its `Postings` and how many tokens it holds in all
+        (FTS5's row length for BM25)."""
+        postings: list[Postings] = [{} for _ in rows]
+        lengths = [0] * len(rows)
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany(
+                    "INSERT INTO scratch (rowid, focus, question, text) VALUES (?, ?, ?, ?)",
+                    [(n, *row) for n, row in enumerate(rows)],
+                )
+                # Grouped by SQLite: one Python step per (term, row, column), not per token.
+                grouped = self._db.execute(
+                    "SELECT term, doc, col, group_concat(offset, ','), count(*)"
+                    " FROM scratch_terms GROUP BY term, doc, col"
+                )
+                for term, doc, col, offsets, n in grouped:
+                    columns = postings[doc].get(term)
+                    if columns is None:
+                        columns = postings[doc][term] = ["", "", "", 0, 0, 0]
+                    columns[_COLUMNS[col]] = offsets
+                    columns[3 + _COLUMNS[col]] = n
+                    lengths[doc] += n
+            finally:
+                self._db.execute("ROLLBACK")  # the scratch table is left empty
+        return list(zip(postings, lengths, strict=True))
+
+    def phrase(self, term: str) -> tuple[str, ...]:
+        """The terms FTS5 reads a quoted query word as, in order ("alzheimer's" is the phrase
+        "alzheim s": both, next to each other)."""
+        known = self._phrases.get(term)
+        if known is not None:
+            return known
+        postings, _ = self.documents([("", "", term)])[0]
+        by_offset = sorted(
+            (int(offset), t) for t, columns in postings.items() for offset in columns[2].split(",")
+        )
+        phrase = tuple(t for _, t in by_offset)
+        if len(self._phrases) > 50_000:  # bounded: query words are open-ended
+            self._phrases.clear()
+        self._phrases[term] = phrase
+        return phrase
+
+
+def with_topics(focus: str, topics: Sequence[str]) -> str:
+    """What the focus column holds: the focus and its other names."""
     return " ; ".join([focus, *[t for t in topics if t and t != focus]])
 
 

@@ -277,6 +277,10 @@ KNOWLEDGE_INDEX_DIR = Path(env.str("KNOWLEDGE_INDEX_DIR", default=str(VAR_DIR / 
 EMBEDDING_CACHE_DIR = Path(env.str("EMBEDDING_CACHE_DIR", default=str(VAR_DIR / "models")))
 CHROMA_HOST = env.str("CHROMA_HOST", default="") or None
 CHROMA_PORT = env.int("CHROMA_PORT", default=8000)
+# Where the lexical (BM25) side of the index and its change generation live: "postgres" (tables in
+# the default database, shared by every host), "sqlite" (a file in KNOWLEDGE_INDEX_DIR), or empty:
+# PostgreSQL when DATABASE_URL is PostgreSQL, else SQLite. See knowledge/index.py.
+LEXICAL_BACKEND = env.str("LEXICAL_BACKEND", default="")
 
 # --- Data for the demo and the importers -------------------------------------------------------
 PORTAL_DATA_DIR = Path(env.str("PORTAL_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data")))
