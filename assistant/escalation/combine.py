@@ -28,9 +28,7 @@ from dataclasses import asdict, dataclass
 
 EMERGENCY, URGENT, ROUTINE = "emergency", "urgent", "routine"
 SEVERITY = {ROUTINE: 0, URGENT: 1, EMERGENCY: 2}
-READING_CATEGORIES = frozenset(
-    ("blood_sugar", "lab_values", "blood_pressure", "dose_error", "missed_dose")
-)
+READING_CATEGORIES = frozenset(("blood_sugar", "blood_pressure"))
 LOWERABLE_CATEGORIES = frozenset(("new_symptom", "infection", "severe_pain_or_injury"))
 LOWERING_CONTEXTS = frozenset(("question", "past", "hypothetical", "negated", "third_party"))
 MIN_WORDS = 3
