@@ -178,6 +178,9 @@ _NOT_EXPERIENCE = re.compile(
     r"|\b(?:just asking|asking for (?:the )?future|for (?:the )?future|for future reference"
     r"|just in case|to be prepared|to be ready|just to be safe|por si acaso)\b"
     r"|\b(?:was|were|been|got) (?:just )?(?:prescribed|diagnosed|given|told|recommended)\b"
+    # plans and intentions are no symptom: "I'm due for a screening", "I'm planning a trip"
+    r"|\bi am (?:due|planning|trying to|looking for|hoping|about to start|going to (?:start"
+    r"|see|travel|visit)|scheduled|healthy)\b"
 )
 # Something that happened to or was done by a person: "my 2 year old bit one", "she collapsed".
 _EVENT = (
