@@ -460,6 +460,13 @@ def _canonical(tokens: list[Token]) -> list[Token]:
     return out
 
 
+# A sentence opening with a question word or an inverted auxiliary is a question.
+_ASKING_START = re.compile(
+    r"(?:what|whats|how|why|when|where|which|who|is|are|can|could|should|does|do|did|will"
+    r"|would|que|cual|cuales|como|cuando|donde|por que|es normal|se puede) "
+)
+
+
 @dataclass(frozen=True)
 class Text:
     """A patient message ready for the rules: `norm` is what patterns run over."""
@@ -511,6 +518,26 @@ class Text:
         if begin < len(self.norm):
             spans.append((begin, len(self.norm)))
         return tuple(spans)
+
+    @cached_property
+    def questions(self) -> frozenset[tuple[int, int]]:
+        """The sentences (spans of `sentences`) the writer asked as questions: closed by "?" or
+        opened by "¿" in the original message."""
+        asked: set[tuple[int, int]] = set()
+        for start, end in self.sentences:
+            first = self.token_index(start)
+            last = self.token_index(max(start, end - 1))
+            closing = self.tokens[last + 1] if last + 1 < len(self.tokens) else None
+            head = self.original[: self.tokens[first].start].rstrip()
+            ended = (
+                "?" in self.original[closing.start : closing.end]
+                if closing is not None
+                else self.original.rstrip().endswith("?")
+            )
+            # A chat question often loses its "?": a question word or an inverted verb opens it.
+            if ended or head.endswith("\u00bf") or _ASKING_START.match(self.norm, start):
+                asked.add((start, end))
+        return frozenset(asked)
 
     def sentence_of(self, offset: int) -> tuple[int, int]:
         for start, end in self.sentences:

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from assistant.escalation import RULES, classify
+from assistant.escalation.gate import rules_classify
 from assistant.escalation.rules import SEVERITY
 
 RULE_IDS = [rule.id for rule in RULES]
@@ -53,3 +54,34 @@ def test_spec_categories_are_all_covered():
         "human_request", "side_effect", "missed_dose", "interaction", "mental_health",
     }  # fmt: skip
     assert expected <= categories
+
+
+# Written for the structure, not from the labelled messages: a question about a condition that
+# names nobody, a role or a statement that nobody is unwell, a dated past event.
+GENERAL_QUESTIONS = (
+    "Can a person overdose on melatonin?",
+    "is it normal to bleed when pregnant",
+    "What happens to the brain during a seizure? I'm a special ed teacher.",
+    "Is anaphylaxis always fast? My kids are fine, I'm just making our family plan.",
+    "¿Por qué el dolor de pecho en las mujeres es diferente?",
+    "I had a seizure in 2015 and I've been fine since. Can I get a driver's license?",
+)
+REPORTS = (
+    "Can a person overdose on melatonin? my son took the whole bottle",
+    "is it normal to bleed when pregnant? I'm 20 weeks and soaking a pad every hour",
+    "What happens during a seizure? my husband is having a seizure right now",
+    "I had a seizure in 2015 and now I'm having another seizure",
+    "My dad had a stroke 3 years ago, his face is drooping",
+    "how do I know if I want to kill myself",
+)
+
+
+@pytest.mark.parametrize("text", GENERAL_QUESTIONS)
+def test_a_warning_sign_inside_a_general_question_is_set_aside_by_the_rules(text):
+    assert rules_classify(text).level == "routine"
+
+
+@pytest.mark.parametrize("text", REPORTS)
+def test_the_same_sign_lived_by_someone_stays_an_emergency(text):
+    assert rules_classify(text).level == "emergency"
+    assert classify(text).level == "emergency"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .base import EMERGENCY, ROUTINE, SEVERITY, URGENT, Level, Rule, RuleMatch
 from .bleeding_pregnancy import BLEEDING, PREGNANCY
 from .breathing_allergy import ALLERGY_WITH_BREATHING, ANAPHYLAXIS, BLOOD_CLOT_LUNG, BREATHING
-from .cardiac import CHEST_PAIN, FAINTING_RED_FLAGS, HYPERTENSIVE, PALPITATIONS_FAINT
+from .cardiac import CHEST_PAIN, FAINTING_RED_FLAGS, HYPERTENSIVE, PALPITATIONS_FAINT, SHOCK
 from .care_request import CARE_LEVEL_QUESTION, HUMAN_REQUEST
 from .general import ASKS_FOR_911, OTHER_CRITICAL
 from .infants_children import INFANT_FEVER
@@ -54,6 +54,7 @@ EMERGENCY_RULES: tuple[Rule, ...] = (
     BLOOD_SUGAR,
     DIABETES_MEDICINE_CONFUSION,
     HYPERTENSIVE,
+    SHOCK,
     HEAD_INJURY,
     INFANT_FEVER,
     MENINGITIS_SEPSIS,

@@ -132,25 +132,73 @@ EDUCATION_FRAMES = re.compile(
     )
 )
 
-# Phrases that start like lived experience but are not ("I have a question").
+# Phrases that start like lived experience but are not ("I have a question"). Three kinds:
+# asking ("I was wondering"), a role or an activity that explains why one asks ("I'm a teacher",
+# "I'm taking a first aid course"), and a statement that nobody has anything now ("I feel fine
+# right now", "she's 3 now and healthy", "nobody is sick"). None says that someone is living a
+# symptom, so none may keep a warning sign inside a general question escalated.
+_ROLE = (
+    r"(?:nurse|nursing|teacher|student|caregiver|aide|paramedic|emt|lifeguard|coach|counselor"
+    r"|social worker|parent|mom|dad|mother|father|grandparent|tech|technician|assistant|volunteer"
+    r"|writer|blogger|housekeeper|babysitter|nanny|pharmacist|doctor|medic|trainer|manager"
+    r"|supervisor|instructor|leader|scout|profesora?|maestra?|enfermer[ao]|estudiante)"
+)
+_WELL = (
+    r"(?:fine|ok|okay|well|healthy|great|good|normal|alright|all right|symptom free|bien|sano|sana"
+    r"|doing (?:really |very |pretty |so )?(?:well|great|fine|good|ok|okay|better)|in recovery"
+    r"|clean|sober)"
+)
+# Only these may stand between "she is" and "fine": never "not" ("he is not breathing well").
+_DEGREE = r"(?:totally|completely|perfectly|really|very|pretty|feeling|acting|otherwise|all|muy)"
 _NOT_EXPERIENCE = re.compile(
     r"\bi (?:have|got) (?:a |another |one |some |few |quick |general |simple )*(?:questions?"
     r"|query|doubt)\b"
     r"|\bi (?:was|am) (?:just )?(?:wondering|curious|asking|interested)\b"
     r"|\bi (?:would|d) like to (?:know|learn|understand)\b"
-    r"|\bi (?:just )?want(?:ed)? to (?:know|learn|understand|ask)\b"
+    r"|\bi (?:just )?want(?:ed)? to (?:know|learn|understand|ask|be (?:prepared|ready)|plan)\b"
     r"|\bi (?:read|heard|saw|watched)\b|\bi need (?:to know|information|info)\b"
+    # a role, or an activity that is the reason for asking
+    rf"|\b(?:i am|im|soy) (?:a |an |un |una )?(?:\w+ ){{0,2}}?{_ROLE}\b"
+    r"|\bi am (?:just )?(?:taking|in|doing|writing|studying|preparing|making|putting together"
+    r"|planning) (?:\w+ ){0,3}?(?:course|class|training|program|blog|post|list|paper|project"
+    r"|plan|bulletin|presentation|exam|test)\b"
+    # nobody has anything now
+    rf"|\b(?:i|he|she|they|we|it|everyone|everybody|todos|my (?:\w+ ){{0,2}}?(?:kids|children"
+    rf"|family|son|daughter|husband|wife|partner|baby|mom|dad|parents))"
+    rf" (?:am|is|are|feel|feels|felt|seem|seems|look|looks|has been|have been|is been|had been"
+    rf"|was|were|esta|estoy|estan"
+    rf"|se siente|me siento) (?:{_DEGREE} ){{0,2}}{_WELL}(?: (?:for )?(?:\d+|a|one|two|three"
+    rf"|several|many|few) (?:years?|months?|weeks?))?(?: (?:now|right now|today|since|ahora"
+    rf"|since then))?\b"
+    r"|\b(?:i|he|she|we) (?:am|is|are) \d+(?: years old(?: now)?| now)\b"
+    r"|\b(?:nobody|no one|noone|nadie) (?:is|has|was|has been|esta) (?:\w+ )?(?:sick|ill"
+    r"|hurt|enfermo|fallen|done|it)?\b"
+    r"|\b(?:nothing|nada) (?:is )?(?:wrong|going on|happening|pasa)\b"
+    r"|\bnot having (?:one|it|any|them|this) (?:now|right now|today)\b"
+    r"|\b(?:just asking|asking for (?:the )?future|for (?:the )?future|for future reference"
+    r"|just in case|to be prepared|to be ready|just to be safe|por si acaso)\b"
+    r"|\b(?:was|were|been|got) (?:just )?(?:prescribed|diagnosed|given|told|recommended)\b"
+    # plans and intentions are no symptom: "I'm due for a screening", "I'm planning a trip"
+    r"|\bi am (?:due|planning|trying to|looking for|hoping|about to start|going to (?:start"
+    r"|see|travel|visit)|scheduled|healthy)\b"
+)
+# Something that happened to or was done by a person: "my 2 year old bit one", "she collapsed".
+_EVENT = (
+    r"(?:ate|bit|chewed|licked|swallowed|drank|took|got|fell|found|hit|grabbed|opened|spilled"
+    r"|inhaled|sprayed|breathed|collapsed|fainted|passed|stopped|turned|woke|cut|burned|choked"
+    r"|vomited|threw|broke|overdosed|tried)"
 )
 EXPERIENCE_MARKERS = re.compile(
     "|".join(
         (
             r"\bi (?:have|am|had|feel|felt|got|get|cant|couldnt|took|take|just|keep|kept|started"
             r"|woke|think|still|was|been|swallowed|ate|drank|used|hit|fell|passed|fainted|need"
-            r"|suddenly|also|really|cannot)\b",
-            r"\bmy (?:\w+ ){0,2}?(?:is|are|has|have|hurts?|feels?|keeps|wont|cant|went|started"
-            r"|looks?|was|were|been|just|suddenly|seems|says)\b",
-            r"\b(?:he|she) (?:is|cant|wont|just|suddenly|keeps|was|started|looks|seems|feels|says"
-            r"|said|collapsed|fell|passed|took|swallowed|ate|drank|has been|had)\b",
+            r"|suddenly|also|really|cannot|want|wanna|plan|planned|decided|wish|will|gonna"
+            r"|bought|wrote|tried)\b",
+            rf"\bmy (?:\w+ ){{0,3}}?(?:is|are|has|have|hurts?|feels?|keeps|wont|cant|went|started"
+            rf"|looks?|was|were|been|just|suddenly|seems|says|{_EVENT})\b",
+            rf"\b(?:he|she) (?:is|cant|wont|just|suddenly|keeps|was|started|looks|seems|feels|says"
+            rf"|said|has been|had|{_EVENT})\b",
             r"\bwrong with (?:me|my|him|her)\b|\bhelp me\b|\bhappening to (?:me|him|her)\b",
             r"\b(?:right now|rn|now|currently|at the moment|as we speak|tonight|today|just now"
             r"|this (?:morning|afternoon|evening|week))\b",
@@ -189,10 +237,28 @@ def has_lived_experience(text: Text, *, hypothetical_counts: bool = True) -> boo
     return any(not _DENIED.match(norm[m.end() :]) for m in EXPERIENCE_MARKERS.finditer(norm))
 
 
+# Who a question is about: a question naming the writer, their family or a "he"/"she" may be a
+# report in question form ("should I go in? my chest hurts"); one naming nobody is about a
+# condition or a procedure ("can you overdose on vitamins?", "is sepsis the same as...").
+_PERSONAL_SUBJECT = re.compile(
+    r"\b(?:i|me|my|mine|myself|we|us|our|he|she|him|her|his|mi|mis|yo|tengo|estoy|siento"
+    r"|nosotros|nuestr[oa]s?)\b"
+)
+
+
 def is_education_question(text: Text, start: int) -> bool:
-    """True when the sentence holding `start` is framed as a general question."""
+    """True when the sentence holding `start` is framed as a general question.
+
+    Either its words frame it so ("what are the signs of", "how is ... treated", "in general"),
+    or it is asked as a question ("?", "¿") and names no person: the structure of a question
+    about a condition, whatever its words.
+    """
     s_start, s_end = text.sentence_of(start)
-    return EDUCATION_FRAMES.search(text.norm, s_start, s_end) is not None
+    if EDUCATION_FRAMES.search(text.norm, s_start, s_end) is not None:
+        return True
+    return (s_start, s_end) in text.questions and not _PERSONAL_SUBJECT.search(
+        text.norm, s_start, s_end
+    )
 
 
 # --- Past history ---------------------------------------------------------------------------------
@@ -209,11 +275,29 @@ STILL_PRESENT = re.compile(
 )
 
 
-def is_past_history(text: Text, start: int) -> bool:
+# For an emergency sign, only a dated past counts: "a history of seizures" says nothing about
+# whether one is happening now, "years ago" does.
+DATED_PAST = re.compile(
+    r"\b(?:last year|(?:\d+|a|one|two|three|four|five|six|ten|several|many|few|a few|couple of"
+    r"|some) (?:years?|months?) ago|years ago|months ago|in (?:19|20)\d\d|as a (?:child|kid|baby"
+    r"|teen|teenager)|when i was (?:young|little|a kid|a child|a teenager|\d+)|long time ago"
+    r"|in (?:high|middle|grade) school|hace (?:\w+ )?(?:anos|meses|un ano))\b"
+)
+_ONGOING = re.compile(r"\b(?:is|are|am|esta|estoy) \w+(?:ing|ando|iendo)\b")
+
+
+def is_past_history(text: Text, start: int, *, dated_only: bool = False) -> bool:
+    """True when the sentence holding `start` is set in the past with nothing saying it is back.
+
+    "I'm fine now" says the opposite of "it is back": statements that nobody has anything now
+    are set aside before looking for a present marker.
+    """
     s_start, s_end = text.sentence_of(start)
-    return bool(HISTORY.search(text.norm, s_start, s_end)) and not STILL_PRESENT.search(
-        text.norm, s_start, s_end
-    )
+    past = DATED_PAST if dated_only else HISTORY
+    if not past.search(text.norm, s_start, s_end):
+        return False
+    sentence = _NOT_EXPERIENCE.sub(" ", text.norm[s_start:s_end])
+    return not (STILL_PRESENT.search(sentence) or _ONGOING.search(sentence))
 
 
 # --- Rules ----------------------------------------------------------------------------------------
@@ -293,11 +377,17 @@ class Rule:
             spans += [s for s in self.finder(text) if not is_negated(text, *s)]
         if self.past_history_exempt:
             spans = [s for s in spans if not is_past_history(text, s[0])]
+        elif self.education_lowerable:
+            # "I overdosed years ago and I'm fine now": a dated past sign is history.
+            spans = [s for s in spans if not is_past_history(text, s[0], dated_only=True)]
         if not spans:
             return None
         spans.sort()
         lowered = (
             self.education_lowerable
+            # A match in the writer's own words about themselves ("kill myself") is no question
+            # about a condition, whatever frames it.
+            and not any(_PERSONAL_SUBJECT.search(text.norm, s, e) for s, e in spans)
             and all(is_education_question(text, start) for start, _ in spans)
             and not has_lived_experience(text, hypothetical_counts=self.level == EMERGENCY)
         )

@@ -1,5 +1,5 @@
 """Heart and circulation: chest pain, palpitations with fainting, fainting with red flags,
-a hypertensive crisis (911).
+a hypertensive crisis, shock (911).
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from . import instructions as say
 from .base import EMERGENCY, Rule
 from .readings import (
     _bp_crisis,
+    _bp_shock,
 )
 
 CHEST_PAIN = Rule(
@@ -156,7 +157,10 @@ HYPERTENSIVE = Rule(
     finder=_bp_crisis,
     requires=(
         r"\b(?:head ?aches?|chest|vision|blurr\w*|seeing spots|confus\w*|numb\w*|weak\w*|short of "
-        r"breath|cant breathe|nosebleed|dizzy|vomit\w*|dolor de cabeza|vision borrosa|pecho)\b",
+        r"breath|cant breathe|nosebleed|dizzy|vomit\w*|dolor de cabeza|vision borrosa|pecho"
+        # Spanish says where it hurts with the verb: "le duele mucho la cabeza", "ve borroso".
+        r"|duele\w* (?:\w+ ){0,2}?cabeza|borros\w*|mare\w*|confundid\w*|entumid\w*|debil\w*"
+        r"|vomit\w*|ve (?:\w+ )?(?:manchas|lucecitas))\b",
     ),
     examples=(
         "my blood pressure is 210/125 and I have a pounding headache",
@@ -165,6 +169,37 @@ HYPERTENSIVE = Rule(
     counter_examples=(
         "my blood pressure is 185/100, no symptoms",
         "my blood pressure has been 165/100 and I have a headache",
+    ),
+    instructions=say.EMERGENCY,
+)
+
+SHOCK = Rule(
+    id="emergency.shock",
+    level=EMERGENCY,
+    category="blood_pressure",
+    title="Low blood pressure with signs of shock",
+    rationale=(
+        "A top number under 90 with confusion, fainting, fever and chills, bleeding or cold "
+        "clammy skin is shock (from infection, blood loss or dehydration): organs are not "
+        "getting enough blood, and it needs emergency care now. A low reading alone, in someone "
+        "who feels well, is for the care team."
+    ),
+    patterns=(),
+    finder=_bp_shock,
+    requires=(
+        r"\b(?:confus\w*|not making sense|passed out|pass out|passing out|faint\w*|fever|temp"
+        r"|chills|shaking|rigors|bleeding|passing blood|vomiting blood|dark red|bright red|clammy"
+        r"|cold|sweaty|fading|cant stand|pale"
+        r"|confundid\w*|desmay\w*|fiebre|escalofrios|sangr\w*|sudando|frio)\b",
+    ),
+    examples=(
+        "his blood pressure is 82/50 and he is confused",
+        "BP 78/45, fever of 102 and chills",
+        "mi papa tiene la presion 80/50 y esta confundido",
+    ),
+    counter_examples=(
+        "my blood pressure is usually 88/60, is that ok?",
+        "my bp was 85/55 this morning and I feel fine",
     ),
     instructions=say.EMERGENCY,
 )

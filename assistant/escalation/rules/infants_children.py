@@ -29,6 +29,8 @@ INFANT_FEVER = Rule(
     counter_examples=(
         "my 4 year old has had a fever of 102",
         "my 6 week old has no fever but is fussy",
+        "Why is a fever in a newborn more serious than in an older child?",
     ),
     instructions=say.EMERGENCY,
+    education_lowerable=True,
 )

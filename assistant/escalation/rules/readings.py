@@ -99,6 +99,11 @@ def _bp_crisis(text: Text) -> list[Span]:
     return [span for span, s, d in blood_pressure_readings(text) if s >= 180 or d >= 120]
 
 
+def _bp_shock(text: Text) -> list[Span]:
+    """Readings with a top number under 90: low enough to be shock when signs come with it."""
+    return [span for span, s, _ in blood_pressure_readings(text) if s < 90]
+
+
 _PILL_COUNT = re.compile(
     r"\b(?:took|taken|swallowed|popped|ate|downed|had) (?:like |about |around |maybe |over "
     r"|almost |nearly |at least |probably |more than )?(\d+) (\w+)"

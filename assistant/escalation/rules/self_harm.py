@@ -114,8 +114,12 @@ SELF_HARM = Rule(
         "I want to die my hair, is it safe while pregnant?",
         "I hurt myself lifting boxes",
         "what are the warning signs of suicide?",
+        "What are the signs that someone might be thinking about suicide?",
     ),
     instructions=say.SELF_HARM,
+    # A question about warning signs with nobody named is education; one word of anyone
+    # living it ("I", "my son", "right now") keeps the match.
+    education_lowerable=True,
 )
 
 SUICIDE_MENTION = Rule(
