@@ -35,7 +35,7 @@ from assistant.answer.glued_headings import PassageWords, strip_glued_heading
 from assistant.answer.readability import flesch_kincaid_grade, split_sentences, words
 from assistant.answer.safety import sentence_problem
 from knowledge.passages import Passage
-from knowledge.retrieval import NAMED_COVERAGE
+from knowledge.retrieval.fusion import NAMED_COVERAGE
 
 # Function words and question words: they say nothing about the topic.
 _STOPWORDS_TEXT = """

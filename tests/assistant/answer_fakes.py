@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 
 from knowledge.corpus import SectionRecord, iter_jsonl, parse_xml_file
-from knowledge.retrieval import Passage
+from knowledge.passages import Passage
 
 MEDQUAD_DIR = Path(settings.PORTAL_DATA_DIR) / "medquad"
 _FOLDERS = {

@@ -21,7 +21,7 @@ from conftest import MEDQUAD_DIR, make_user
 from django.test import Client
 
 from assistant.models import Conversation
-from knowledge.retrieval import Passage
+from knowledge.passages import Passage
 from portal import roles
 from portal.models import Condition, Patient
 

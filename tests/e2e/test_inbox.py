@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from knowledge.retrieval import Passage
+from knowledge.passages import Passage
 
 MEDQUAD_DIR = Path(settings.PORTAL_DATA_DIR) / "medquad"
 HEART_DOCS = ("8_NHLBI_QA_XML/0000058.xml", "7_SeniorHealth_QA/0000033.xml")

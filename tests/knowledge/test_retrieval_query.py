@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from knowledge.index import SectionMeta, split_passages
 from knowledge.lexical import SectionName, content_words, match_expression
-from knowledge.retrieval import (
-    Candidate,
-    FusionWeights,
-    acronym,
-    article_of,
+from knowledge.retrieval.fusion import Candidate, FusionWeights, fuse
+from knowledge.retrieval.names import _NameIndex as NameIndex
+from knowledge.retrieval.names import acronym, article_of, name_terms, with_equivalents
+from knowledge.retrieval.query import (
     clean_query,
     correct_spelling,
     detect_qtypes,
-    fuse,
     informative_terms,
-    name_terms,
-    with_equivalents,
 )
-from knowledge.retrieval import _NameIndex as NameIndex
 
 
 def made_up_word(i: int) -> str:
