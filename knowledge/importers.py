@@ -205,8 +205,27 @@ class Importer:
 
     @transaction.atomic
     def _import_file(self, records: list[SectionRecord]) -> None:
+        """Store one file's sections, all or nothing: articles, then sections (new ones get v1,
+        changed content the next version), older versions ended, new versions written and the
+        sections pointed at them."""
         now = timezone.now()
         report = ImportReport()  # this file's counts, merged only once the file is stored
+        articles, new_articles = self._store_articles(records, now, report)
+        new_sections, todo = self._sort_sections(records, articles, now, report)
+        if not todo:
+            self._merge(report, [])
+            return
+        approving = self._end_older_versions(todo, now, report)
+        versions = self._new_versions(todo, approving, now)
+        self._point_sections(todo, versions, now, report)
+        self._merge(report, new_sections)
+        # The in-memory view must follow what is now stored, for the next files of this run.
+        for article in new_articles:
+            self.known.articles[article.external_id] = article
+
+    def _store_articles(
+        self, records: list[SectionRecord], now, report: ImportReport
+    ) -> tuple[dict[str, Article], list[Article]]:
         by_article: dict[str, list[SectionRecord]] = {}
         for record in records:
             by_article.setdefault(record.article_id, []).append(record)
@@ -234,7 +253,11 @@ class Importer:
         # when a curator edits it: its approved sections are indexed again.
         for article in changed_articles:
             report.index_ids.update(self.known.approved_of(article.pk))
+        return articles, new_articles
 
+    def _sort_sections(
+        self, records: list[SectionRecord], articles: dict[str, Article], now, report: ImportReport
+    ) -> tuple[list[Section], list[tuple[Section, SectionRecord, str, int]]]:
         # Sections: new ones get v1; changed content gets the next version number.
         new_sections: list[Section] = []
         todo: list[tuple[Section, SectionRecord, str, int]] = []  # section, record, hash, number
@@ -260,10 +283,10 @@ class Importer:
         Section.objects.bulk_create(new_sections)
         report.sections_created = len(new_sections)
         report.sections_changed = len(todo) - len(new_sections)
-        if not todo:
-            self._merge(report, [])
-            return
+        return new_sections, todo
 
+    def _end_older_versions(self, todo, now, report: ImportReport) -> dict[int, bool]:
+        """Which sections get their new version approved now (by id of the Section object)."""
         # Older versions this import replaces: approved ones are superseded (before the new
         # approvals are written: one approved version per section), pending ones withdrawn.
         existing_ids = [s.pk for s, _, _, n in todo if n > 1]
@@ -296,7 +319,9 @@ class Importer:
                 ended_by=self.approve_as,
                 end_reason="Replaced by a newer imported version",
             )
+        return approving
 
+    def _new_versions(self, todo, approving: dict[int, bool], now) -> list[SectionVersion]:
         versions = []
         for section, record, _, number in todo:
             approve = approving[id(section)]
@@ -320,7 +345,9 @@ class Importer:
                 )
             )
         SectionVersion.objects.bulk_create(versions)
+        return versions
 
+    def _point_sections(self, todo, versions, now, report: ImportReport) -> None:
         changed = []
         for (section, _, digest, number), version in zip(todo, versions, strict=True):
             section.latest = version
@@ -349,10 +376,6 @@ class Importer:
         )
         if changed:
             Section.objects.bulk_update(changed, ["import_hash"])
-        self._merge(report, new_sections)
-        # The in-memory view must follow what is now stored, for the next files of this run.
-        for article in new_articles:
-            self.known.articles[article.external_id] = article
 
     def _merge(self, part: ImportReport, new_sections: list[Section]) -> None:
         total = self.report

@@ -319,6 +319,18 @@ def _content_answer(
     )
 
 
+def _decide(text: str, decision: Any, second_opinion: SecondOpinion | None) -> Any:
+    """The gate's decision (the caller's, or classified now), raised by a second opinion when
+    one is given and the gate did not already call an emergency."""
+    if decision is None:
+        decision = escalation.classify(text)
+    if second_opinion is not None and decision.level != "emergency":
+        decision = raise_with(
+            decision, second_opinion.assess(text), text=text, source=second_opinion.name
+        )
+    return decision
+
+
 def answer_question(
     *,
     text: str,
@@ -349,12 +361,7 @@ def answer_question(
     changes nothing.
     """
     started = time.perf_counter()
-    if decision is None:
-        decision = escalation.classify(text)
-    if second_opinion is not None and decision.level != "emergency":
-        decision = raise_with(
-            decision, second_opinion.assess(text), text=text, source=second_opinion.name
-        )
+    decision = _decide(text, decision, second_opinion)
     gated = _gate_answer(decision, reply_target_minutes=reply_target_minutes)
     if gated is not None:
         gated.meta["total_ms"] = round((time.perf_counter() - started) * 1000, 2)

@@ -322,6 +322,31 @@ def _select_results(results: Sequence[Any], question: str) -> tuple[list[Any], s
     return list(results), "all"
 
 
+def _pending_lines(pending: list[Any], refs: _Refs, retriever: Retriever) -> list[str]:
+    """The due and overdue items, each citing its recommendation and (for the first few) an
+    approved section about it."""
+    if not pending:
+        return ["Based on your record, nothing is due right now."]
+    lines = [
+        "Based on your record, these are due:"
+        if len(pending) > 1
+        else "Based on your record, this is due:"
+    ]
+    for i, result in enumerate(pending):
+        rule = result.rule
+        markers = refs.marker(rule_source(rule))
+        if i < MAX_RELATED - 1:
+            passage = related_passage(
+                retriever,
+                query=rule.topic_query,
+                about=f"{rule.topic_query} {rule.item} {rule.title}",
+                prefer_qtypes=("prevention", "information", "exams and tests", "treatment"),
+            )
+            markers += refs.marker(passage)
+        lines.append(f"- {rule.title} ({STATUS_WORDS[_status(result)]}): {result.reason}{markers}")
+    return lines
+
+
 def preventive_reply(
     *, patient: PatientContext, retriever: Retriever, question: str
 ) -> RecordReply:
@@ -355,41 +380,17 @@ def preventive_reply(
     done = [r for r in selected if _status(r) == "up_to_date"]
     to_check = [r for r in selected if _status(r) == "not_applicable"]
     refs = _Refs()
-    lines: list[str] = []
-    if pending:
-        lines.append(
-            "Based on your record, these are due:"
-            if len(pending) > 1
-            else ("Based on your record, this is due:")
-        )
-        for i, result in enumerate(pending):
-            rule = result.rule
-            markers = refs.marker(rule_source(rule))
-            if i < MAX_RELATED - 1:
-                passage = related_passage(
-                    retriever,
-                    query=rule.topic_query,
-                    about=f"{rule.topic_query} {rule.item} {rule.title}",
-                    prefer_qtypes=("prevention", "information", "exams and tests", "treatment"),
+    lines = _pending_lines(pending, refs, retriever)
+    for heading, group in (
+        ("Up to date:", done),
+        ("Your care team needs to know more to tell whether these apply:", to_check),
+    ):
+        if group:
+            lines.append(heading)
+            for result in group:
+                lines.append(
+                    f"- {result.rule.title}: {result.reason}{refs.marker(rule_source(result.rule))}"
                 )
-                markers += refs.marker(passage)
-            lines.append(
-                f"- {rule.title} ({STATUS_WORDS[_status(result)]}): {result.reason}{markers}"
-            )
-    else:
-        lines.append("Based on your record, nothing is due right now.")
-    if done:
-        lines.append("Up to date:")
-        for result in done:
-            lines.append(
-                f"- {result.rule.title}: {result.reason}{refs.marker(rule_source(result.rule))}"
-            )
-    if to_check:
-        lines.append("Your care team needs to know more to tell whether these apply:")
-        for result in to_check:
-            lines.append(
-                f"- {result.rule.title}: {result.reason}{refs.marker(rule_source(result.rule))}"
-            )
     lines.append(
         "These come from national recommendations and what your record shows; your care team "
         "can confirm what is right for you and book anything that is due."

@@ -149,6 +149,39 @@ def _citations_still_referenced(citations: list[dict[str, Any]], text: str) -> l
 
 
 @transaction.atomic
+def _lock_for_reply(escalation: Escalation, nurse) -> Escalation:
+    """The escalation, locked, if this nurse may reply to it now."""
+    esc = Escalation.objects.select_for_update().get(pk=escalation.pk)
+    if esc.status == Escalation.Status.RESOLVED:
+        raise InboxConflict(
+            "This escalation has been resolved; it reopens when the patient writes."
+        )
+    if (
+        esc.status == Escalation.Status.CLAIMED
+        and esc.claimed_by_id != nurse.pk
+        and not _is_charge(nurse)
+    ):
+        raise InboxConflict(f"{esc.claimed_by} has claimed this escalation.")
+    return esc
+
+
+def _drafts_settle(
+    esc: Escalation, draft: DraftReply | None, *, message: Message, text: str, now
+) -> float | None:
+    """Record how much of the draft the nurse kept (its similarity to what was sent); drafts
+    shown but not used count as "not used" (how often drafts help is a dashboard figure)."""
+    similarity = None
+    if draft is not None and draft.escalation_id == esc.pk:
+        similarity = _draft_similarity(draft.text, text)
+        DraftReply.objects.filter(pk=draft.pk).update(
+            used=True, sent_message=message, similarity=similarity, sent_at=now
+        )
+    DraftReply.objects.filter(escalation=esc, used__isnull=True).exclude(
+        pk=getattr(draft, "pk", None)
+    ).update(used=False)
+    return similarity
+
+
 def nurse_reply_send(
     *,
     escalation: Escalation,
@@ -167,17 +200,7 @@ def nurse_reply_send(
     text = text.strip()
     if not text:
         raise ValueError("empty reply")
-    esc = Escalation.objects.select_for_update().get(pk=escalation.pk)
-    if esc.status == Escalation.Status.RESOLVED:
-        raise InboxConflict(
-            "This escalation has been resolved; it reopens when the patient writes."
-        )
-    if (
-        esc.status == Escalation.Status.CLAIMED
-        and esc.claimed_by_id != nurse.pk
-        and not _is_charge(nurse)
-    ):
-        raise InboxConflict(f"{esc.claimed_by} has claimed this escalation.")
+    esc = _lock_for_reply(escalation, nurse)
     now = timezone.now()
     conversation = esc.conversation
     last_patient = (
@@ -208,16 +231,7 @@ def nurse_reply_send(
     if updates:
         Escalation.objects.filter(pk=esc.pk).update(**updates)
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=now)
-    similarity = None
-    if draft is not None and draft.escalation_id == esc.pk:
-        similarity = _draft_similarity(draft.text, text)
-        DraftReply.objects.filter(pk=draft.pk).update(
-            used=True, sent_message=message, similarity=similarity, sent_at=now
-        )
-    # Drafts shown but not used count as "not used" (how often drafts help is a dashboard figure).
-    DraftReply.objects.filter(escalation=esc, used__isnull=True).exclude(
-        pk=getattr(draft, "pk", None)
-    ).update(used=False)
+    similarity = _drafts_settle(esc, draft, message=message, text=text, now=now)
     escalation.refresh_from_db()
     audit_record(
         request_or_actor=_audit_source(request, nurse),

@@ -551,7 +551,14 @@ def rule_to_dict(rule: Rule) -> dict[str, Any]:
         ),
         "min_age_at_entry": rule.min_age_at_entry,
     }
-    # Newer fields appear only when used, so rules stored before them keep their form.
+    data.update(_newer_fields_to_dict(rule))
+    return data
+
+
+def _newer_fields_to_dict(rule: Rule) -> dict[str, Any]:
+    """Fields added after the first rule set appear only when used, so rules stored before
+    them keep their form."""
+    data: dict[str, Any] = {}
     if rule.procedures_none:
         data["procedures_none"] = [_code_to_json(c) for c in rule.procedures_none]
     if rule.smoking_ever_any:
