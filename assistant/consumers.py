@@ -20,7 +20,7 @@ from django.conf import settings
 from portal.session_guard import SessionBoundConsumerMixin
 from portal.socket_cap import SocketCapMixin
 
-from . import events, ratelimit, selectors, serializers, services
+from . import delivery, events, ratelimit, selectors, serializers, services
 from .models import Message
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class ChatConsumer(SocketCapMixin, SessionBoundConsumerMixin, AsyncWebsocketCons
         # Subscribe before reading the history, so nothing saved in between is missed.
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.send_json(await database_sync_to_async(self._history_frame)())
-        await database_sync_to_async(services.messages_requeue_stale)(conversation=conversation)
+        await database_sync_to_async(delivery.messages_requeue_stale)(conversation=conversation)
 
     async def disconnect(self, code) -> None:
         if self.group:

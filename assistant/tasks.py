@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from . import delivery, services
 
 
 @shared_task(
@@ -29,4 +29,4 @@ def answer_message_task(message_id: int) -> None:
 @shared_task(name="assistant.tasks.messages_requeue_pending", ignore_result=True)
 def messages_requeue_pending() -> list[int]:
     """Beat: re-enqueue the answers of messages pending past the threshold (lost tasks)."""
-    return services.messages_requeue_pending()
+    return delivery.messages_requeue_pending()

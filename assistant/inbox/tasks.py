@@ -11,7 +11,7 @@ import logging
 
 from celery import shared_task
 
-from .. import services
+from .. import delivery
 from . import services as inbox_services
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ OVERDUE_JOB = "escalations_check_overdue"
 def escalations_check_overdue() -> dict[str, int]:
     run = inbox_services.escalations_check_overdue_run()
     # The health endpoint's beat heartbeat: a silent beat means no overdue alerts.
-    services.heartbeat_record(name=OVERDUE_JOB)
+    delivery.heartbeat_record(name=OVERDUE_JOB)
     if run.escalations or run.emails_failed:
         log.warning(
             "overdue escalations %s: %d alerts, %d e-mails sent, %d failed",

@@ -17,7 +17,7 @@ from django.utils import timezone
 from inbox_fixtures import *  # noqa: F403 - fixtures
 from inbox_fixtures import escalate
 
-from assistant import services
+from assistant import delivery, services
 from assistant.inbox import selectors as sel
 from assistant.inbox import services as inbox
 from assistant.inbox.tasks import OVERDUE_JOB, escalations_check_overdue
@@ -203,27 +203,27 @@ def test_a_lost_answer_is_enqueued_again_once_per_period_with_backoff(broker):
     lost = _pending(conversation, age_seconds=40)
     fresh = _pending(conversation, age_seconds=5, client_id="fresh")  # its task may still run
     now = timezone.now()
-    assert services.messages_requeue_pending(now=now) == [lost.pk]
-    assert services.messages_requeue_pending(now=now) == []  # a second sweeper: nothing more
+    assert delivery.messages_requeue_pending(now=now) == [lost.pk]
+    assert delivery.messages_requeue_pending(now=now) == []  # a second sweeper: nothing more
     # The next time for the lost one waits twice as long (60 s); the fresh one is stale by now.
-    assert services.messages_requeue_pending(now=now + timedelta(seconds=50)) == [fresh.pk]
-    assert services.messages_requeue_pending(now=now + timedelta(seconds=61)) == [lost.pk]
+    assert delivery.messages_requeue_pending(now=now + timedelta(seconds=50)) == [fresh.pk]
+    assert delivery.messages_requeue_pending(now=now + timedelta(seconds=61)) == [lost.pk]
     assert broker == [lost.pk, fresh.pk, lost.pk]
     assert JobHeartbeat.objects.filter(name="messages_requeue_pending").exists()
 
 
 def test_a_swept_message_is_answered_once(small_retriever_inbox):
     lost = _pending(_conversation(), age_seconds=40)
-    services.messages_requeue_pending()  # embedded mode: the task runs in-process
+    delivery.messages_requeue_pending()  # embedded mode: the task runs in-process
     lost.refresh_from_db()
     assert lost.answer_state == "answered"
     assert Message.objects.filter(reply_to=lost).count() == 1
-    assert services.messages_requeue_pending(now=timezone.now() + timedelta(hours=1)) == []
+    assert delivery.messages_requeue_pending(now=timezone.now() + timedelta(hours=1)) == []
 
 
 def test_a_message_pending_past_the_deadline_fails_and_the_patient_is_told(broker):
     stuck = _pending(_conversation(), age_seconds=settings.CHAT_PENDING_FAIL_SECONDS + 1)
-    assert services.messages_requeue_pending() == []
+    assert delivery.messages_requeue_pending() == []
     stuck.refresh_from_db()
     assert stuck.answer_state == "failed"
     notice = Message.objects.get(reply_to=stuck)

@@ -10,7 +10,7 @@ from chat_fixtures import *  # noqa: F403 - fixtures
 from chat_fixtures import make_patient
 from django.utils import timezone
 
-from assistant import services
+from assistant import delivery, services
 from assistant.context import patient_context
 from assistant.models import Escalation, Feedback, KnowledgeGap, Message
 from portal.models import CarePlan, CarePlanActivity, Condition, Medication
@@ -168,7 +168,7 @@ def test_stale_pending_messages_are_answered_when_the_chat_opens(conversation, s
         answer_state="pending",
         client_id="f1",
     )
-    assert services.messages_requeue_stale(conversation=conversation) == [stale.pk]
+    assert delivery.messages_requeue_stale(conversation=conversation) == [stale.pk]
     stale.refresh_from_db()
     fresh.refresh_from_db()
     assert stale.answer_state == "answered"
