@@ -30,8 +30,8 @@ from portal.session_guard import SessionBoundConsumerMixin
 from portal.socket_cap import SocketCapMixin
 
 from .. import events
+from . import alerts
 from . import selectors as sel
-from . import services as svc
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -95,7 +95,7 @@ class InboxConsumer(SocketCapMixin, SessionBoundConsumerMixin, AsyncJsonWebsocke
             await self._watch(content.get("escalation_id"))
         elif kind == "alerts.read":
             ids = [i for i in content.get("ids") or [] if isinstance(i, int)]
-            await database_sync_to_async(svc.alerts_mark_read)(user=self.user, alert_ids=ids)
+            await database_sync_to_async(alerts.alerts_mark_read)(user=self.user, alert_ids=ids)
             await self.send_json({"type": "alerts", "alerts": await self._alerts()})
         else:
             await self._error("bad_type", "Unknown message type.")

@@ -12,7 +12,7 @@ import logging
 from celery import shared_task
 
 from .. import delivery
-from . import services as inbox_services
+from . import alerts
 
 log = logging.getLogger(__name__)
 OVERDUE_JOB = "escalations_check_overdue"
@@ -20,7 +20,7 @@ OVERDUE_JOB = "escalations_check_overdue"
 
 @shared_task(name="assistant.inbox.tasks.escalations_check_overdue", ignore_result=True)
 def escalations_check_overdue() -> dict[str, int]:
-    run = inbox_services.escalations_check_overdue_run()
+    run = alerts.escalations_check_overdue_run()
     # The health endpoint's beat heartbeat: a silent beat means no overdue alerts.
     delivery.heartbeat_record(name=OVERDUE_JOB)
     if run.escalations or run.emails_failed:

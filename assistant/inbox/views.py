@@ -24,6 +24,7 @@ from portal.decorators import ADMIN_ONLY, NURSE_ONLY, STAFF_ONLY, role_required
 
 from .. import dashboard as dash
 from ..models import CannedReply, Conversation, Disposition, Escalation
+from . import alerts
 from . import selectors as sel
 from . import services as svc
 from .forms import AuditFilterForm, CannedReplyForm, ReplyForm, ResolveForm
@@ -85,7 +86,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @staff_only(sel.can_work_queue)
 def alerts_read(request: HttpRequest) -> HttpResponse:
     ids = [int(v) for v in request.POST.getlist("alert") if v.isdigit()]
-    svc.alerts_mark_read(user=request.user, alert_ids=ids or None)
+    alerts.alerts_mark_read(user=request.user, alert_ids=ids or None)
     return redirect(_safe_next(request, reverse("inbox:queue")))
 
 

@@ -18,6 +18,7 @@ from inbox_fixtures import *  # noqa: F403 - fixtures
 from inbox_fixtures import escalate
 
 from assistant import delivery, services
+from assistant.inbox import alerts as sla
 from assistant.inbox import selectors as sel
 from assistant.inbox import services as inbox
 from assistant.inbox.tasks import OVERDUE_JOB, escalations_check_overdue
@@ -143,7 +144,7 @@ def test_an_emergency_in_an_answered_urgent_thread_is_chased_again(
     assert sel.escalation_to_inbox_dict(queue[1])["sla_text"] == "answered"
 
     # Nobody acknowledges it: the overdue job alerts every nurse and the charge nurse.
-    inbox.overdue_alerts_create(now=now + timedelta(minutes=6))
+    sla.overdue_alerts_create(now=now + timedelta(minutes=6))
     alerts = set(Alert.objects.filter(escalation=urgent).values_list("recipient_id", "kind"))
     assert (charge_nurse.pk, "charge") in alerts
     assert {(plain_nurse.pk, "overdue"), (second_nurse.pk, "overdue")} <= alerts
@@ -153,7 +154,7 @@ def test_an_emergency_in_an_answered_urgent_thread_is_chased_again(
     inbox.nurse_reply_send(escalation=urgent, nurse=plain_nurse, text="Call 911 now.")
     urgent.refresh_from_db()
     assert urgent.claimed_by == plain_nurse and urgent.first_response_at is not None
-    assert inbox.overdue_alerts_create(now=now + timedelta(minutes=20)).escalations == []
+    assert sla.overdue_alerts_create(now=now + timedelta(minutes=20)).escalations == []
 
 
 def test_a_later_emergency_in_an_answered_emergency_thread_is_chased_again(broker, plain_nurse):

@@ -11,6 +11,7 @@ from chat_fixtures import connect as chat_connect
 from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import escalate, inbox_socket, make_patient, receive_until
 
+from assistant.inbox import alerts as sla
 from assistant.inbox import services as svc
 from assistant.models import Alert, Conversation, Message
 
@@ -135,7 +136,7 @@ async def test_watching_an_unknown_escalation_or_bad_frames_get_errors(plain_nur
 async def test_overdue_alerts_arrive_and_can_be_dismissed(plain_nurse, patient_user):
     def overdue_alert():
         esc = escalate(Conversation.objects.create(patient=patient_user.patient), age_minutes=20)
-        svc.overdue_alerts_create()
+        sla.overdue_alerts_create()
         return esc
 
     comm, _ = await _nurse_socket(plain_nurse)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import escalate
 
+from assistant.inbox import alerts as sla
 from assistant.inbox import services as svc
 from assistant.inbox.tasks import escalations_check_overdue
 from assistant.models import Alert, Conversation, Escalation
@@ -40,7 +41,7 @@ def overdue(patient_user):
 
 
 def _run(now=None):
-    return svc.escalations_check_overdue_run(now=now)
+    return sla.escalations_check_overdue_run(now=now)
 
 
 def test_an_unclaimed_overdue_emergency_alerts_every_nurse_and_the_charge_nurse(staff, overdue):
@@ -77,7 +78,7 @@ def test_running_twice_in_a_row_alerts_nobody_twice(staff, overdue):
 def test_it_alerts_again_after_the_re_alert_interval(staff, overdue):
     first = timezone.now()
     _run(now=first)
-    interval = svc.realert_interval("emergency")
+    interval = sla.realert_interval("emergency")
     assert _run(now=first + interval - timedelta(seconds=1)).escalations == []
     again = _run(now=first + interval + timedelta(seconds=1))
     assert again.escalations == [overdue.pk]
