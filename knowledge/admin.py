@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import bulk, services
 from .diff import version_diff
 from .forms import RuleDefinitionForm, SectionContentForm, VersionActionForm
 from .models import (
@@ -372,7 +372,7 @@ class VersionedAdmin(CuratorOnly, admin.ModelAdmin):
         }
 
     # ---- Bulk actions
-    def _report(self, request: HttpRequest, outcome: services.BulkOutcome, verb: str) -> None:
+    def _report(self, request: HttpRequest, outcome: bulk.BulkOutcome, verb: str) -> None:
         report_outcome(self, request, outcome, verb)
 
     def _selected(self, queryset):
@@ -380,24 +380,24 @@ class VersionedAdmin(CuratorOnly, admin.ModelAdmin):
 
     @admin.action(description="Approve the version in review", permissions=["curate"])
     def approve_selected(self, request, queryset):
-        outcome = services.owners_approve(owners=self._selected(queryset), reviewer=request.user)
+        outcome = bulk.owners_approve(owners=self._selected(queryset), reviewer=request.user)
         self._report(request, outcome, "Approved")
 
     @admin.action(description="Submit drafts for review", permissions=["curate"])
     def submit_selected(self, request, queryset):
-        outcome = services.owners_submit(owners=self._selected(queryset), user=request.user)
+        outcome = bulk.owners_submit(owners=self._selected(queryset), user=request.user)
         self._report(request, outcome, "Submitted")
 
     @admin.action(
         description="Re-reviewed: approved version still accurate", permissions=["curate"]
     )
     def reconfirm_selected(self, request, queryset):
-        outcome = services.owners_reconfirm(owners=self._selected(queryset), reviewer=request.user)
+        outcome = bulk.owners_reconfirm(owners=self._selected(queryset), reviewer=request.user)
         self._report(request, outcome, "Re-reviewed")
 
     @admin.action(description="Retire (take out of retrieval)", permissions=["curate"])
     def retire_selected(self, request, queryset):
-        outcome = services.owners_retire(owners=self._selected(queryset), user=request.user)
+        outcome = bulk.owners_retire(owners=self._selected(queryset), user=request.user)
         self._report(request, outcome, "Retired")
 
     def get_actions(self, request):
@@ -407,7 +407,7 @@ class VersionedAdmin(CuratorOnly, admin.ModelAdmin):
 
 
 def report_outcome(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, outcome: services.BulkOutcome, verb: str
+    modeladmin: admin.ModelAdmin, request: HttpRequest, outcome: bulk.BulkOutcome, verb: str
 ) -> None:
     """One message for what was done, one for what was skipped and why."""
     if outcome.done:
@@ -602,12 +602,12 @@ class SectionVersionAdmin(CuratorOnly, admin.ModelAdmin):
 
     @admin.action(description="Approve", permissions=["curate"])
     def approve_selected(self, request, queryset):
-        outcome = services.versions_approve(versions=list(queryset), reviewer=request.user)
+        outcome = bulk.versions_approve(versions=list(queryset), reviewer=request.user)
         report_outcome(self, request, outcome, "Approved")
 
     @admin.action(description="Retire", permissions=["curate"])
     def retire_selected(self, request, queryset):
-        outcome = services.versions_retire(versions=list(queryset), user=request.user)
+        outcome = bulk.versions_retire(versions=list(queryset), user=request.user)
         report_outcome(self, request, outcome, "Retired")
 
 

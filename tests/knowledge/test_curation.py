@@ -10,7 +10,7 @@ from curation_fixtures import *  # noqa: F403 - fixtures
 from curation_fixtures import needs_corpus
 from django.utils import timezone
 
-from knowledge import services
+from knowledge import bulk, services
 from knowledge.models import ReviewState, Section
 from knowledge.selectors import (
     approved_version_set,
@@ -193,7 +193,7 @@ def test_bulk_approve_approves_what_is_in_review_and_says_why_it_skipped_the_res
     draft_only = sections[2]
     edit(draft_only, curator)
 
-    outcome = services.sections_approve(
+    outcome = bulk.sections_approve(
         sections=Section.objects.filter(pk__in=[s.pk for s in sections[:4]]).order_by(
             "external_id"
         ),
@@ -212,7 +212,7 @@ def test_bulk_approve_approves_what_is_in_review_and_says_why_it_skipped_the_res
 
 
 def test_bulk_retire_retires_every_selected_section(ghr_article, curator):
-    outcome = services.sections_retire(sections=ghr_article.sections.all(), user=curator)
+    outcome = bulk.sections_retire(sections=ghr_article.sections.all(), user=curator)
     assert len(outcome.done) == ghr_article.sections.count() and outcome.skipped == []
     assert approved_version_set() == set()
 

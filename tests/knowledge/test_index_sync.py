@@ -11,7 +11,7 @@ from curation_fixtures import *  # noqa: F403 - fixtures
 from curation_fixtures import needs_corpus
 from django.core.management import call_command
 
-from knowledge import services
+from knowledge import bulk, services
 from knowledge.importers import import_medquad
 from knowledge.models import Section
 from knowledge.selectors import approved_version_set
@@ -119,7 +119,7 @@ def test_bulk_actions_send_one_index_update(indexed, curator, django_capture_on_
         services.version_submit(version=edit(sid, curator, f"New text of {sid}."), user=curator)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        outcome = services.sections_approve(
+        outcome = bulk.sections_approve(
             sections=Section.objects.filter(external_id__in=ids), reviewer=curator
         )
     assert len(outcome.done) == len(ids) and len(callbacks) == 1
@@ -127,7 +127,7 @@ def test_bulk_actions_send_one_index_update(indexed, curator, django_capture_on_
     assert_agree()
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.sections_retire(sections=Section.objects.filter(external_id__in=ids), user=curator)
+        bulk.sections_retire(sections=Section.objects.filter(external_id__in=ids), user=curator)
     assert len(callbacks) == 1
     assert not set(ids) & set(dict(index_holds()))
     assert_agree()
