@@ -41,7 +41,12 @@ _UCUM_DISPLAY = {"mm[Hg]": "mmHg", "Cel": "°C", "[degF]": "°F", "kg/m2": "kg/m
 
 
 class BundleError(ValueError):
-    """The file is not a usable FHIR bundle; the message says why."""
+    """The file is not a usable FHIR bundle; the message says why. `resource` names the entry
+    at fault ("Condition 977961cb-…") when one is."""
+
+    def __init__(self, message: str, *, resource: str = "") -> None:
+        super().__init__(message)
+        self.resource = resource
 
 
 @dataclass(frozen=True)
@@ -221,7 +226,9 @@ def bundle_parse(raw: bytes | str) -> PatientBundle:
     try:
         bundle = Bundle.model_validate_json(raw)
     except ValidationError as exc:
-        raise BundleError(describe_validation_error(exc, raw=raw)) from exc
+        errors = exc.errors(include_url=False)
+        resource = _resource_at(raw, tuple(errors[0].get("loc", ()))) if errors else ""
+        raise BundleError(describe_validation_error(exc, raw=raw), resource=resource) from exc
     except ValueError as exc:  # e.g. a resourceType the library does not know
         raise BundleError(" ".join(f"not a valid FHIR R4 Bundle: {exc}".split())) from exc
     return _extract(bundle)
