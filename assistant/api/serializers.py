@@ -12,7 +12,18 @@ from ..models import Disposition
 CLIENT_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"  # as the chat socket accepts (consumers.py)
 
 
-class MessageText(serializers.CharField):
+class StrictText(serializers.CharField):
+    """A JSON string, never a number or a boolean turned into one."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class MessageText(StrictText):
     """A patient's words: 1 to CHAT_MAX_MESSAGE_CHARS characters once trimmed."""
 
     def __init__(self, **kwargs) -> None:
@@ -62,10 +73,10 @@ class PatientIn(serializers.Serializer):
     age = serializers.IntegerField(required=False, min_value=0, max_value=130)
     sex = serializers.ChoiceField(choices=["female", "male", "other", "unknown"], required=False)
     conditions = serializers.ListField(
-        child=serializers.CharField(max_length=200), required=False, max_length=50
+        child=StrictText(max_length=200), required=False, max_length=50
     )
     medications = serializers.ListField(
-        child=serializers.CharField(max_length=200), required=False, max_length=50
+        child=StrictText(max_length=200), required=False, max_length=50
     )
 
 
@@ -116,7 +127,7 @@ class AnswerOut(serializers.Serializer):
 
 
 class SearchIn(serializers.Serializer):
-    q = serializers.CharField(max_length=500, trim_whitespace=True)
+    q = StrictText(max_length=500, trim_whitespace=True)
     k = serializers.IntegerField(required=False, min_value=1, max_value=20, default=5)
 
 
@@ -153,12 +164,12 @@ class MessageIn(serializers.Serializer):
 
 
 class ReplyIn(serializers.Serializer):
-    text = serializers.CharField(max_length=4000, trim_whitespace=True)
+    text = StrictText(max_length=4000, trim_whitespace=True)
 
 
 class ResolveIn(serializers.Serializer):
     disposition = serializers.ChoiceField(choices=Disposition.choices)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = StrictText(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class EscalationListIn(serializers.Serializer):
