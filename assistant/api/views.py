@@ -737,9 +737,12 @@ class FhirBundleView(ApiView):
         a bad resource is named in `resource` and `detail`."""
         from portal.services import patient_import_raw
 
-        raw = request.data
-        if not isinstance(raw, bytes | str):
-            raise BadRequest("Send the bundle as JSON.", code="invalid_bundle")
+        raw = request.data  # an empty body parses to {}
+        if not isinstance(raw, bytes | str) or not raw.strip():
+            raise BadRequest(
+                "The body is empty: send one patient's FHIR R4 Bundle as JSON.",
+                code="invalid_bundle",
+            )
         client = caller_of(request)
         try:
             result = patient_import_raw(raw=raw, source_name=f"api:{client.client_id}"[:200])

@@ -159,14 +159,24 @@ def deliver(delivery_id: int) -> WebhookDelivery | None:
     return delivery
 
 
-def deliveries_retry_pending(*, older_than: timedelta = timedelta(minutes=15)) -> list[int]:
-    """Queue again deliveries still pending long after their last attempt (a lost task)."""
-    cutoff = timezone.now() - older_than
-    stale = list(
-        WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING, created_at__lt=cutoff)
-        .exclude(last_attempt_at__gte=cutoff)
-        .values_list("pk", flat=True)[:200]
-    )
-    for delivery_id in stale:
-        _enqueue(delivery_id)
-    return stale
+def deliveries_retry_pending(*, now=None, limit: int = 200) -> list[int]:
+    """Queue again every pending delivery whose retry delay has passed since its last attempt
+    (or that was never attempted for a minute): a lost task, a broker outage, the embedded
+    mode's single try. Each is claimed by a compare-and-set on `last_attempt_at`, so two
+    sweepers never queue the same delivery twice in one round."""
+    now = now or timezone.now()
+    rows = WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING).order_by("pk")
+    queued = []
+    for pk, attempts, created_at, last in rows.values_list(
+        "pk", "attempts", "created_at", "last_attempt_at"
+    )[:limit]:
+        due = (last + timedelta(seconds=retry_delay(attempts))) if last else created_at
+        if due > now - (timedelta(0) if last else timedelta(minutes=1)):
+            continue
+        won = WebhookDelivery.objects.filter(pk=pk, last_attempt_at=last).update(
+            last_attempt_at=now
+        )
+        if won:
+            transaction.on_commit(functools.partial(_enqueue, pk))
+            queued.append(pk)
+    return queued
