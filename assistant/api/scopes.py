@@ -24,11 +24,16 @@ SCOPES: dict[str, str] = {
 
 
 def client_scopes(application) -> list[str]:
-    """The scopes `application` may be granted (none for an application without an ApiClient)."""
-    client = getattr(application, "api_client", None) if application is not None else None
-    if client is None:
+    """The scopes `application` may be granted: an API client's own; for an application that
+    signs patients in (authorization code, registered in the admin) only `patient`; else none."""
+    if application is None:
         return []
-    return [s for s in client.scopes.split() if s in SCOPES]
+    client = getattr(application, "api_client", None)
+    if client is not None:
+        return [s for s in client.scopes.split() if s in SCOPES and s != "patient"]
+    if application.authorization_grant_type == application.GRANT_AUTHORIZATION_CODE:
+        return ["patient"]
+    return []
 
 
 class ClientScopes(BaseScopes):

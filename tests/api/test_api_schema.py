@@ -100,3 +100,24 @@ def test_the_rate_limit_is_per_client(client, settings):
     ]
     assert codes == [200, 200, 200, 429]
     assert call(client, "POST", "/api/v1/triage", {"text": "hi"}, token=quiet).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_app_that_signs_patients_in_may_be_granted_the_patient_scope_only():
+    from oauth2_provider.models import Application
+
+    from assistant.api.scopes import ClientScopes
+
+    app = Application.objects.create(
+        name="patient-app",
+        client_type=Application.CLIENT_PUBLIC,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris="https://app.example.org/callback",
+    )
+    assert ClientScopes().get_available_scopes(application=app) == ["patient"]
+    bare = Application.objects.create(
+        name="bare",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+    )
+    assert ClientScopes().get_available_scopes(application=bare) == []
