@@ -23,7 +23,7 @@ from assistant.api.webhooks import (
     deliveries_retry_pending,
     verify,
 )
-from assistant.inbox.services import overdue_alerts_create
+from assistant.inbox.alerts import overdue_alerts_create
 from assistant.models import Conversation, WebhookDelivery
 
 
