@@ -9,14 +9,17 @@ sent to an external model.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from portal.models import Patient
+from portal.models import Patient, strip_semantic_tag
 
 from .answer.types import PatientContext
-from .preventive.services import preventive_results
+from .preventive.services import bundle_facts, preventive_results
+
+if TYPE_CHECKING:
+    from portal.fhir import PatientBundle
 
 log = logging.getLogger(__name__)
 
@@ -84,3 +87,55 @@ def private_terms(patient: Patient) -> list[str]:
             f"{b.month:02d}/{b.day:02d}/{b.year}",
         ]
     return _unique(t for t in terms if t and len(t.strip()) > 1)
+
+
+def patient_context_from_bundle(bundle: PatientBundle) -> PatientContext:
+    """The same context read from a parsed FHIR bundle that is not saved (the API's answers):
+    the same active conditions, medications, care plans and allergies, and preventive care
+    under the approved rules."""
+    from knowledge.preventive import evaluate
+    from knowledge.selectors import approved_rules
+
+    today = timezone.localdate()
+    data = bundle.patient
+    active = [c for c in bundle.conditions if c.clinical_status in ACTIVE_CONDITION]
+    active.sort(key=lambda c: c.onset.timestamp() if c.onset else 0.0, reverse=True)
+    medications = [m for m in bundle.medications if m.status == "active"]
+    medications.sort(
+        key=lambda m: m.authored_on.timestamp() if m.authored_on else 0.0, reverse=True
+    )
+    preventive = None
+    if data.deceased_at is None and data.active and data.birth_date is not None:
+        try:
+            preventive = evaluate(
+                facts=bundle_facts(bundle, on=today), rules=approved_rules(), on=today
+            )
+        except Exception:
+            log.exception("preventive results failed for a bundle in a request")
+    birth = data.birth_date
+    age = None
+    if birth:
+        age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    full_name = " ".join(p for p in (data.given_name, data.family_name) if p)
+    terms = [data.given_name, data.family_name, full_name, data.mrn, data.phone]
+    if birth:
+        terms.append(birth.isoformat())
+    return PatientContext(
+        age=age,
+        sex=data.gender or "",
+        conditions=_unique(strip_semantic_tag(c.display) for c in active),
+        medications=_unique(m.display for m in medications),
+        care_plans=[
+            (
+                strip_semantic_tag(plan.display),
+                _unique(strip_semantic_tag(a.display) for a in plan.activities),
+            )
+            for plan in bundle.care_plans
+            if plan.status == "active"
+        ],
+        allergies=_unique(
+            a.display for a in bundle.allergies if a.clinical_status not in INACTIVE_ALLERGY
+        ),
+        preventive=preventive,
+        private_terms=_unique(t for t in terms if t and len(t.strip()) > 1),
+    )

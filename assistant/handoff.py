@@ -16,6 +16,7 @@ from django.utils import timezone
 from portal.audit import audit_record
 
 from . import events
+from .api import webhooks
 from .models import Conversation, Escalation, Message
 
 
@@ -65,6 +66,7 @@ def escalation_open(
             due_at=now + escalation_target(level),
         )
         _audit_triage(esc, message=message, triage=triage, action="escalation.open")
+        webhooks.escalation_event(webhooks.OPENED, esc, key=f"{esc.pk}:{esc.level}")
     else:
         esc = current
         raised = priority < esc.priority  # e.g. a new emergency in a thread waiting as urgent
@@ -85,9 +87,13 @@ def escalation_open(
             esc.due_at = now + escalation_target(esc.level)
             esc.trigger_message = message or esc.trigger_message
             esc.save()
+            # A new worry nobody has seen: integrators hear of it as of a new escalation.
+            key = f"{esc.pk}:{esc.level}:{int(esc.due_at.timestamp())}"
+            webhooks.escalation_event(webhooks.OPENED, esc, key=key)
         elif raised:  # nobody answered yet: the earlier target stands if it is sooner
             esc.due_at = min(esc.due_at, now + escalation_target(level))
             esc.save()
+            webhooks.escalation_event(webhooks.OPENED, esc, key=f"{esc.pk}:{esc.level}")
     events.send_on_commit(
         events.INBOX_GROUP, {"type": "inbox.changed", "escalation_id": esc.pk, "level": esc.level}
     )

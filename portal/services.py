@@ -77,9 +77,8 @@ class ImportResult:
         return bool(self.patient_created or self.created or self.updated or self.removed)
 
 
-@transaction.atomic
 def patient_import_bundle(*, path: Path | str) -> ImportResult:
-    """Import one patient's FHIR bundle: create or update every record in one transaction.
+    """Import one patient's FHIR bundle file: create or update every record in one transaction.
 
     Rows are keyed on their FHIR ids, so a re-import updates in place; rows of this patient that
     are no longer in the bundle are removed, so the portal mirrors the source system. Raises
@@ -87,9 +86,21 @@ def patient_import_bundle(*, path: Path | str) -> ImportResult:
     """
     path = Path(path)
     bundle = fhir.bundle_load(path)  # parse before touching the database
-    patient, patient_created = _patient_upsert(data=bundle.patient, source_file=path.name)
+    return patient_import_parsed(bundle=bundle, source_name=path.name)
+
+
+def patient_import_raw(*, raw: bytes | str, source_name: str) -> ImportResult:
+    """The same import from a bundle's bytes (the API's POST /api/v1/fhir/Bundle); nothing is
+    written unless all of it imports. `source_name` is kept as the record's source."""
+    bundle = fhir.bundle_parse(raw)  # parse before touching the database
+    return patient_import_parsed(bundle=bundle, source_name=source_name)
+
+
+@transaction.atomic
+def patient_import_parsed(*, bundle: fhir.PatientBundle, source_name: str) -> ImportResult:
+    patient, patient_created = _patient_upsert(data=bundle.patient, source_file=source_name)
     result = ImportResult(
-        path=path,
+        path=Path(source_name),
         patient_id=patient.pk,
         patient_fhir_id=patient.fhir_id,
         patient_name=patient.full_name,

@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",  # sign-in throttling and lockout
     "channels",
+    "rest_framework",
+    "oauth2_provider",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files, no CDN
     "portal",
     "knowledge",
     "assistant",
@@ -255,7 +259,7 @@ CHAT_ANSWER_TIME_LIMIT = env.int("CHAT_ANSWER_TIME_LIMIT", default=90)
 ESCALATION_SLA_CHECK_SECONDS = env.float("ESCALATION_SLA_CHECK_SECONDS", default=60.0)
 # The sweeper of lost answers: re-enqueues patient messages pending past the threshold.
 CHAT_PENDING_SWEEP_SECONDS = env.float("CHAT_PENDING_SWEEP_SECONDS", default=15.0)
-CELERY_IMPORTS = ["assistant.inbox.tasks", "assistant.tasks"]
+CELERY_IMPORTS = ["assistant.inbox.tasks", "assistant.tasks", "assistant.api.tasks"]
 CELERY_BEAT_SCHEDULE: dict = {
     "escalations-check-overdue": {
         "task": "assistant.inbox.tasks.escalations_check_overdue",
@@ -267,6 +271,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "assistant.tasks.messages_requeue_pending",
         "schedule": CHAT_PENDING_SWEEP_SECONDS,
         "options": {"expires": max(CHAT_PENDING_SWEEP_SECONDS, 10.0)},
+    },
+    "webhooks-retry-pending": {
+        "task": "assistant.api.tasks.webhooks_retry_pending",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
     },
 }
 # The health endpoint fails when the overdue job has not run for this long (a dead beat).
@@ -320,6 +329,54 @@ ESCALATION_TARGET_MINUTES = {
     "emergency": env.int("ESCALATION_TARGET_EMERGENCY_MIN", default=5),
     "urgent": env.int("ESCALATION_TARGET_URGENT_MIN", default=240),
     "routine": env.int("ESCALATION_TARGET_ROUTINE_MIN", default=24 * 60),
+}
+
+# --- The HTTP API for other systems (assistant/api/, docs/api.md) ------------------------------
+# Clients authenticate with OAuth2 client credentials (django-oauth-toolkit, token at /o/token/);
+# each client may ask only for the scopes it was created with (`manage.py api_client_create`).
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "assistant.api.scopes.ClientScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("API_TOKEN_SECONDS", default=3600),
+    "PKCE_REQUIRED": True,
+}
+# Named so that a model may point at it (ApiClient.application) with a migration Django can order.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "assistant.api.auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["assistant.api.throttling.ClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "assistant.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per client (OAuth application, else signed-in user, else address) and period; a
+# client's own `rate` (ApiClient.rate) overrides it. Counted in the default cache: per process
+# unless CACHES is a shared one.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="120/min")
+# Webhook deliveries: each POST waits this long; a failed one is retried with a growing delay.
+API_WEBHOOK_TIMEOUT_SECONDS = env.float("API_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+API_WEBHOOK_MAX_ATTEMPTS = env.int("API_WEBHOOK_MAX_ATTEMPTS", default=5)
+# Plain-http webhook URLs are refused unless this is on (a local receiver in development).
+API_WEBHOOK_ALLOW_HTTP = env.bool("API_WEBHOOK_ALLOW_HTTP", default=DEBUG)
+# Whether triage audit entries keep the message text (off: level, rule and client only).
+API_AUDIT_TRIAGE_TEXT = env.bool("API_AUDIT_TRIAGE_TEXT", default=False)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Patient portal assistant API",
+    "DESCRIPTION": (
+        "Triage, grounded answers, approved knowledge, escalations and records for other "
+        "systems. Authenticate with OAuth2 client credentials at /o/token/; see docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {

@@ -22,6 +22,7 @@ from django.utils import timezone
 from portal import roles
 
 from .. import events
+from ..api import webhooks
 from ..models import Alert, Escalation
 from .selectors import overdue_q
 
@@ -125,6 +126,10 @@ def overdue_alerts_create(*, now: datetime | None = None) -> OverdueRun:
                 if not alert.recipient.email:
                     alert.email_status = Alert.EmailStatus.NO_ADDRESS
             Alert.objects.bulk_create(rows.values(), ignore_conflicts=True)
+            # Once per overdue spell (a re-armed escalation has a new due time).
+            webhooks.escalation_event(
+                webhooks.OVERDUE, esc, key=f"{esc.pk}:{int(esc.due_at.timestamp())}"
+            )
             run.escalations.append(esc.pk)
             created = Alert.objects.filter(escalation=esc, round=round_no).values_list(
                 "pk", "recipient_id"

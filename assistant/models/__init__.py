@@ -1,11 +1,14 @@
-"""The assistant app's models (app label `assistant`): the chat and its escalations (`chat`), and
-the nurse inbox's alerts, drafts and canned replies (`inbox`). Import them from here."""
+"""The assistant app's models (app label `assistant`): the chat and its escalations (`chat`), the
+nurse inbox's alerts, drafts and canned replies (`inbox`), and the API's clients and webhooks
+(`api`). Import them from here."""
 
+from .api import ApiClient, WebhookDelivery, WebhookEndpoint
 from .chat import Conversation, Escalation, Feedback, JobHeartbeat, KnowledgeGap, Message
 from .inbox import Alert, CannedReply, Disposition, DraftReply
 
 __all__ = [
     "Alert",
+    "ApiClient",
     "CannedReply",
     "Conversation",
     "Disposition",
@@ -15,4 +18,6 @@ __all__ = [
     "JobHeartbeat",
     "KnowledgeGap",
     "Message",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

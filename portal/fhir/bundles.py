@@ -31,7 +31,9 @@ def bundle_parse(raw: bytes | str) -> PatientBundle:
     try:
         bundle = Bundle.model_validate_json(raw)
     except ValidationError as exc:
-        raise BundleError(describe_validation_error(exc, raw=raw)) from exc
+        errors = exc.errors(include_url=False)
+        resource = _resource_at(raw, tuple(errors[0].get("loc", ()))) if errors else ""
+        raise BundleError(describe_validation_error(exc, raw=raw), resource=resource) from exc
     except ValueError as exc:  # e.g. a resourceType the library does not know
         raise BundleError(" ".join(f"not a valid FHIR R4 Bundle: {exc}".split())) from exc
     return _extract(bundle)

@@ -8,7 +8,12 @@ from datetime import date, datetime
 
 
 class BundleError(ValueError):
-    """The file is not a usable FHIR bundle; the message says why."""
+    """The file is not a usable FHIR bundle; the message says why. `resource` names the entry
+    at fault ("Condition 977961cb-…") when one is."""
+
+    def __init__(self, message: str, *, resource: str = "") -> None:
+        super().__init__(message)
+        self.resource = resource
 
 
 @dataclass(frozen=True)
