@@ -382,7 +382,7 @@ class KnowledgeIndex:
             if hnsw.get("ef_search") != HNSW_EF_SEARCH:
                 collection.modify(configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})
 
-    def vectors_current(self) -> None:
+    def vectors_current(self, generation: int | None = None) -> None:
         """See the content another process wrote, without a restart.
 
         Embedded Chroma keeps each collection's vectors in memory, per process: after an import
@@ -390,10 +390,12 @@ class KnowledgeIndex:
         miss the new sections, or return ids this process's copy no longer resolves ("Error
         finding id"). The content generation lives in the lexical index every process shares:
         when it has moved since this process last opened (or wrote) its vectors, the client is
-        opened again and reads them from disk. A Chroma server is shared and needs nothing."""
+        opened again and reads them from disk. A Chroma server is shared and needs nothing.
+        `generation`: the caller's fresh reading of it, if it has one (saves a query)."""
         if not self._embedded:
             return
-        generation = self.generation()
+        if generation is None:
+            generation = self.generation()
         if generation == self._vectors_generation:
             return
         with self._reopen_lock, self._write_lock:

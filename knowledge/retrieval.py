@@ -1114,9 +1114,11 @@ class HybridRetriever:
 
     # -- helpers --------------------------------------------------------------------------
     def _current(self) -> _Sections:
-        self.index.vectors_current()  # another process's import or approval, without a restart
+        generation = self.index.generation()
+        # Another process's import or approval, without a restart.
+        self.index.vectors_current(generation)
         current = self._sections
-        if current is not None and current.generation == self.index.generation():
+        if current is not None and current.generation == generation:
             return current
         with self._sections_lock:
             if self._sections is None:
