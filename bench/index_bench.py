@@ -3,6 +3,7 @@
     .venv/bin/python bench/index_bench.py                      # into a temp dir, deleted after
     .venv/bin/python bench/index_bench.py --directory var/dev-index   # keep the index
     .venv/bin/python bench/index_bench.py --limit 2000 --fp32
+    .venv/bin/python bench/index_bench.py --lexical-database "host=127.0.0.1 user=postgres dbname=X"
 
 Embedding dominates; the ONNX export (once per machine) happens before the clock starts.
 """
@@ -39,6 +40,9 @@ def main() -> None:
         action="store_true",
         help="reuse (and fill) the embedding cache: the time of a re-index of known content",
     )
+    parser.add_argument(
+        "--lexical-database", help="keep the lexical side in this PostgreSQL database (conninfo)"
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -55,7 +59,11 @@ def main() -> None:
     if keep:
         destroy(directory)
     index = KnowledgeIndex(
-        directory=directory, cache_dir=args.cache_dir, embedder=embedder, embedding_cache=args.warm
+        directory=directory,
+        cache_dir=args.cache_dir,
+        embedder=embedder,
+        embedding_cache=args.warm,
+        lexical_database=args.lexical_database,
     )
 
     def progress(done: int) -> None:
@@ -78,7 +86,10 @@ def main() -> None:
     print(f"  passages/s: {stats.passages / total:.1f}")
     print(f"  embedding: {stats.embed_seconds:.1f} s, storing: {total - stats.embed_seconds:.1f} s")
     print(f"  index holds {index.count()} sections, {index.passage_count()} passages")
+    print(f"  lexical store: {type(index.lexical).__name__}")
     if not keep:
+        if args.lexical_database:
+            index.lexical.drop()
         destroy(directory)
 
 

@@ -375,7 +375,7 @@ class KnowledgeIndex:
             if hnsw.get("ef_search") != HNSW_EF_SEARCH:
                 collection.modify(configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})
 
-    def vectors_current(self) -> None:
+    def vectors_current(self, generation: int | None = None) -> None:
         """See the content another process wrote, without a restart.
 
         Embedded Chroma keeps each collection's vectors in memory, per process: after an import
@@ -390,7 +390,9 @@ class KnowledgeIndex:
         never moves again, and the new one may count up to the same number. A lexical file that
         is not the one this process opened means the whole folder is opened again. While the
         folder is gone, the process goes on serving what it opened (`folder_missing` says so,
-        and the health endpoint with it)."""
+        and the health endpoint with it).
+
+        `generation`: the caller's fresh reading of it, if it has one (saves a query)."""
         identity = self._lexical_file_identity()
         if identity is None:
             return
@@ -399,7 +401,8 @@ class KnowledgeIndex:
             return
         if not self._embedded:
             return
-        generation = self.generation()
+        if generation is None:
+            generation = self.generation()
         if generation == self._vectors_generation:
             return
         with self._reopen_lock, self._write_lock:

@@ -413,12 +413,14 @@ class HybridRetriever:
 
     # -- helpers --------------------------------------------------------------------------
     def _current(self) -> _Sections:
-        self.index.vectors_current()  # another process's import or approval, without a restart
+        generation = self.index.generation()
+        # Another process's import or approval, without a restart.
+        self.index.vectors_current(generation)
         current, opened = self._sections, self.index.opened
         if (
             current is not None
             and self._sections_opened == opened
-            and current.generation == self.index.generation()
+            and current.generation == generation
         ):
             return current
         with self._sections_lock:

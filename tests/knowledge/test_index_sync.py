@@ -177,6 +177,20 @@ def test_reindex_changed_only_repairs_drift_without_a_rebuild(indexed, curator, 
     assert "1 upserted" in out and f"{total - 1} unchanged" in out
 
 
+def test_reindex_changed_only_fills_a_lexical_store_that_lacks_sections(indexed, capsys):
+    """Vectors held but the lexical entries gone (a write cut short, or the lexical store moved
+    to PostgreSQL and still empty): those sections are stale, and only they are rewritten."""
+    index = services.get_index()
+    index.lexical.delete(["GHR_0000804_Sec1", "GHR_0000804_Sec2"])
+    assert index.section_versions()["GHR_0000804_Sec1"] == 0
+
+    call_command("reindex", "--changed-only")
+
+    assert_agree()
+    assert "2 upserted" in capsys.readouterr().out
+    assert {"GHR_0000804_Sec1", "GHR_0000804_Sec2"} <= set(index.lexical.versions())
+
+
 def test_an_article_edit_reaches_the_index(indexed, curator, django_capture_on_commit_callbacks):
     from knowledge.models import Article
 

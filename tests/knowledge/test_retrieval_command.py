@@ -28,6 +28,13 @@ QUESTIONS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _lexical_store_of_the_fixtures(settings):
+    """The indexes these tests read were opened directly, so with the SQLite lexical file: the
+    command must open them the same way, whatever database the suite runs on."""
+    settings.LEXICAL_BACKEND = "sqlite"
+
+
 @pytest.fixture
 def questions_file(tmp_path):
     path = tmp_path / "judged.jsonl"
@@ -72,6 +79,13 @@ def test_text_report_per_mode_and_wording(search_index, questions_file):
 def test_an_empty_index_says_what_to_run(tmp_path, questions_file):
     with pytest.raises(CommandError, match=r"import_medquad.*reindex"):
         run(str(questions_file), "--index-dir", str(tmp_path / "nothing"))
+
+
+def test_vectors_without_their_lexical_store_say_what_to_run(small_index, questions_file):
+    # E.g. a site moved to PostgreSQL: the vectors are there, its lexical store is still empty.
+    small_index.lexical.clear()
+    with pytest.raises(CommandError, match=r"lexical.*reindex --changed-only"):
+        run(str(questions_file), "--index-dir", str(small_index.directory))
 
 
 def test_a_malformed_file_is_refused(search_index, tmp_path):

@@ -50,7 +50,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def index_dir(tmp_path) -> Path:
+def index_dir(tmp_path, django_db_setup) -> Path:
+    """A small real index, built as the site's settings say (on PostgreSQL its lexical store is
+    in the test database, where the worker started with KNOWLEDGE_INDEX_DIR finds it)."""
     from knowledge.corpus import parse_xml_file
     from knowledge.index import IndexDoc, KnowledgeIndex
 
@@ -60,7 +62,7 @@ def index_dir(tmp_path) -> Path:
         assert result.ok, result.error
         docs.extend(IndexDoc.from_record(r, version=1) for r in result.sections)
     directory = tmp_path / "index"
-    KnowledgeIndex(directory=directory, cache_dir=Path(settings.EMBEDDING_CACHE_DIR)).rebuild(docs)
+    KnowledgeIndex.from_settings(directory=directory).rebuild(docs)
     return directory
 
 

@@ -43,6 +43,12 @@ class Command(BaseCommand):
                 f"The retrieval index at {index.directory} is empty: run "
                 "`manage.py import_medquad` and then `manage.py reindex` first."
             )
+        if index.lexical.count() == 0:
+            raise CommandError(
+                f"The retrieval index at {index.directory} holds vectors but its lexical store "
+                f"({type(index.lexical).__name__}) is empty (a site moved to PostgreSQL starts "
+                "so): run `manage.py reindex --changed-only` to fill it."
+            )
         retriever = HybridRetriever(index=index, mode=mode)
         result = evaluate(
             rows, lambda q: [p.section_id for p in retriever.search(q, k=10)], field=field, k=10
