@@ -29,7 +29,11 @@ from dataclasses import asdict, dataclass
 
 EMERGENCY, URGENT, ROUTINE = "emergency", "urgent", "routine"
 SEVERITY = {ROUTINE: 0, URGENT: 1, EMERGENCY: 2}
-READING_CATEGORIES = frozenset(("blood_sugar", "blood_pressure"))
+# A dose taken twice or missed is never raised to a 911 by word similarity, which cannot tell a
+# doubled metformin from a doubled insulin: the rule `emergency.medicine_mistake_danger` names
+# the signs that make one an emergency. A lab rule may be raised when no number was read ("his
+# temp is 103 and he is shaking, he has a dialysis catheter"); `numbers_read` still guards.
+READING_CATEGORIES = frozenset(("blood_sugar", "blood_pressure", "dose_error", "missed_dose"))
 # Urgent rules whose match inside a question may be lowered when the classifier agrees: symptom
 # and medicine-decision words ("how to prevent a shingles outbreak", "what are the side effects
 # of a statin?"). Never a request for a person (the patient asked for one), nor a rule that
