@@ -14,10 +14,9 @@ fixed clinical limits around them, are here:
     or blood-pressure reading: `numbers_read`), or whose rule is a reading rule
     (`READING_CATEGORIES`), only when P(emergency) >= `raise_over_reading`: word similarity
     cannot compare numbers ("took 2 tylenol" reads like "took 40 tylenol" to it);
-  - an *urgent* symptom or medicine-question rule (`LOWERABLE_CATEGORIES`) matched inside a
-    question, a past event, a hypothetical, a denial or a school or work context is lowered to
-    routine when the classifier says routine with P(routine) >= `routine_agreement` ("how to
-    prevent a shingles outbreak");
+  - an *urgent* symptom rule (`LOWERABLE_CATEGORIES`) matched inside a question, a past event, a
+    hypothetical, a denial or a school or work context is lowered to routine when the classifier
+    says routine with P(routine) >= `routine_agreement` ("how to prevent a shingles outbreak");
 - nothing ever lowers an emergency;
 - under `MIN_WORDS` words the classifier's probabilities are its priors, and the rules decide.
 """
@@ -29,25 +28,15 @@ from dataclasses import asdict, dataclass
 
 EMERGENCY, URGENT, ROUTINE = "emergency", "urgent", "routine"
 SEVERITY = {ROUTINE: 0, URGENT: 1, EMERGENCY: 2}
-READING_CATEGORIES = frozenset(("blood_sugar", "blood_pressure"))
-# Urgent rules whose match inside a question may be lowered when the classifier agrees: symptom
-# and medicine-decision words ("how to prevent a shingles outbreak", "what are the side effects
-# of a statin?"). Never a request for a person (the patient asked for one), nor a rule that
-# judged a number (a dose mistake, a missed dose, a lab value or reading).
-LOWERABLE_CATEGORIES = frozenset(
-    (
-        "new_symptom",
-        "infection",
-        "severe_pain_or_injury",
-        "mental_health",
-        "side_effect",
-        "refill",
-        "stop_medicine",
-        "pregnancy_medicine",
-        "dose_change",
-        "interaction",
-    )
-)
+# A dose taken twice or missed is never raised to a 911 by word similarity, which cannot tell a
+# doubled metformin from a doubled insulin: the rule `emergency.medicine_mistake_danger` names
+# the signs that make one an emergency. A lab rule may be raised when no number was read ("his
+# temp is 103 and he is shaking, he has a dialysis catheter"); `numbers_read` still guards.
+READING_CATEGORIES = frozenset(("blood_sugar", "blood_pressure", "dose_error", "missed_dose"))
+# Urgent symptom rules whose match inside a question may be lowered when the classifier agrees
+# ("how to prevent a shingles outbreak"). Never a medicine rule: "is tylenol safe while
+# breastfeeding?" is a question in form and a decision about this patient in fact.
+LOWERABLE_CATEGORIES = frozenset(("new_symptom", "infection", "severe_pain_or_injury"))
 LOWERING_CONTEXTS = frozenset(("question", "past", "hypothetical", "negated", "third_party"))
 MIN_WORDS = 3
 

@@ -29,7 +29,7 @@ from .medication import (
 from .mental_health import MENTAL_HEALTH
 from .metabolic import BLOOD_SUGAR, DIABETES_MEDICINE_CONFUSION
 from .new_symptom import NEW_SYMPTOM
-from .poisoning_overdose import OVERDOSE
+from .poisoning_overdose import MEDICINE_MISTAKE_WITH_DANGER, OVERDOSE
 from .results_readings import HIGH_SUGAR, LAB_VALUES, LOW_SUGAR
 from .self_harm import SELF_HARM, SUICIDE_MENTION
 from .stroke_neuro import HEAD_INJURY, SEIZURE, STROKE, UNRESPONSIVE
@@ -40,6 +40,7 @@ EMERGENCY_RULES: tuple[Rule, ...] = (
     SUICIDE_MENTION,
     VIOLENCE,
     OVERDOSE,
+    MEDICINE_MISTAKE_WITH_DANGER,
     ANAPHYLAXIS,
     ALLERGY_WITH_BREATHING,
     BREATHING,

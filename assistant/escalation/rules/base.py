@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.escalation.normalise import Text, words
+from assistant.escalation.normalise import FAMILY, Text, words
 
 Level = Literal["emergency", "urgent", "routine"]
 EMERGENCY: Level = "emergency"
@@ -163,8 +163,8 @@ _NOT_EXPERIENCE = re.compile(
     r"|planning) (?:\w+ ){0,3}?(?:course|class|training|program|blog|post|list|paper|project"
     r"|plan|bulletin|presentation|exam|test)\b"
     # nobody has anything now
-    rf"|\b(?:i|he|she|they|we|it|everyone|everybody|todos|my (?:\w+ ){{0,2}}?(?:kids|children"
-    rf"|family|son|daughter|husband|wife|partner|baby|mom|dad|parents))"
+    rf"|\b(?:i|he|she|they|we|it|everyone|everybody|todos|(?:my|mi) (?:\w+ ){{0,2}}?(?:{FAMILY}"
+    rf"|family|children|parents))"
     rf" (?:am|is|are|feel|feels|felt|seem|seems|look|looks|has been|have been|is been|had been"
     rf"|was|were|esta|estoy|estan"
     rf"|se siente|me siento) (?:{_DEGREE} ){{0,2}}{_WELL}(?: (?:for )?(?:\d+|a|one|two|three"
@@ -193,8 +193,7 @@ EXPERIENCE_MARKERS = re.compile(
         (
             r"\bi (?:have|am|had|feel|felt|got|get|cant|couldnt|took|take|just|keep|kept|started"
             r"|woke|think|still|was|been|swallowed|ate|drank|used|hit|fell|passed|fainted|need"
-            r"|suddenly|also|really|cannot|want|wanna|plan|planned|decided|wish|will|gonna"
-            r"|bought|wrote|tried)\b",
+            r"|suddenly|also|really|cannot|bought|wrote|tried)\b",
             rf"\bmy (?:\w+ ){{0,3}}?(?:is|are|has|have|hurts?|feels?|keeps|wont|cant|went|started"
             rf"|looks?|was|were|been|just|suddenly|seems|says|{_EVENT})\b",
             rf"\b(?:he|she) (?:is|cant|wont|just|suddenly|keeps|was|started|looks|seems|feels|says"

@@ -10,11 +10,13 @@ from assistant.escalation.normalise import (
 
 from . import instructions as say
 from .base import EMERGENCY, Rule
+from .medication import DOSE_ERROR
 from .readings import (
     _many_pills,
 )
 from .vocabulary import (
     CHILD,
+    CRISIS_WORDS,
     G2,
     G3,
     G4,
@@ -102,4 +104,38 @@ OVERDOSE = Rule(
     ),
     instructions=say.OVERDOSE,
     education_lowerable=True,
+)
+
+# Signs that a dose taken twice is acting as a poison now: the mind (drowsy, not answering), the
+# blood (bleeding that will not stop on a blood thinner), the heart and breathing.
+_TOXIC_SIGNS = (
+    CRISIS_WORDS,
+    r"\b(?:clammy|not answering|wont answer|not responding|unresponsive|nodding off|cant wake"
+    r"|bleed\w*|nosebleed|blood in|vomiting blood|bruis\w*|heart (?:is )?(?:racing|pounding)"
+    r"|trouble breathing|cant breathe|breathing (?:slow|funny|hard)|sugar (?:\w+ )?dropping"
+    r"|no (?:me )?contesta|no responde|sangr\w*|moretones|sudando mucho|no despierta)\b",
+)
+MEDICINE_MISTAKE_WITH_DANGER = Rule(
+    id="emergency.medicine_mistake_danger",
+    level=EMERGENCY,
+    category="overdose",
+    title="A dose taken twice or by mistake, with signs it is doing harm",
+    rationale=(
+        "A doubled dose alone is for a nurse or Poison Control; the same mistake followed by "
+        "drowsiness, confusion, not answering, bleeding that will not stop, a racing heart or "
+        "trouble breathing is a poisoning in progress (insulin and sulfonylureas, blood "
+        "thinners, opioids, heart and seizure medicines): Poison Control and 911 now."
+    ),
+    patterns=DOSE_ERROR.patterns,
+    requires=_TOXIC_SIGNS,
+    examples=(
+        "my dad took his blood thinner twice and now his nose won't stop bleeding",
+        "she took her methadone twice today and keeps nodding off",
+        "mi abuelo se tomo dos veces su pastilla y no me contesta bien",
+    ),
+    counter_examples=(
+        "I took my dose twice by mistake, no bleeding, I feel fine",
+        "I took my lisinopril twice this morning, what should I do?",
+    ),
+    instructions=say.OVERDOSE,
 )
