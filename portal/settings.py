@@ -226,7 +226,19 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="asgi")},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s timeout by default, and channels_redis waits for a
+                # socket's next event with a 5 s blocking BZPOPMIN: every socket idle for 5 s
+                # died with "Timeout reading from ..." (close 1011) and reconnected. A read timeout
+                # above the blocking one keeps idle sockets open and still notices a dead server.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": env.float("CHANNELS_REDIS_SOCKET_TIMEOUT", default=15.0),
+                    }
+                ],
+                "prefix": env.str("CHANNELS_PREFIX", default="asgi"),
+            },
         }
     }
 else:
