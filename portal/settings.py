@@ -259,6 +259,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=180),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Each prefork child loads the index and the embedding model before its first task
+# (portal/celery.py); the pool must wait for that (its default is 4 s) or it kills the child
+# and forks another, forever.
+CELERY_WARM_UP = env.bool("CELERY_WARM_UP", default=True)
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = env.float("CELERY_WORKER_PROC_ALIVE_TIMEOUT", default=180.0)
 # Time limits of one answer (seconds; enforced by the prefork pool): the soft one lets the
 # pipeline fail cleanly and tell the patient.
 CHAT_ANSWER_SOFT_TIME_LIMIT = env.int("CHAT_ANSWER_SOFT_TIME_LIMIT", default=60)
