@@ -14,11 +14,13 @@ within the first think period (all at once with --think 0). A nurse (`nurse`, th
 watches the queue on the inbox socket: "emergency → queue" is from the patient's send until the
 escalation is on that socket.
 
-Printed: throughput (replies per second over the chat phase), send → reply p50/p95/max (routine
-answers and emergencies apart), emergency → nurse queue p50/p95, sign-in p50/p95, lost (a message
-with no reply when the run ends) and duplicated (a message with more than one reply, read back
-from the history at the end), rate-limited frames, and PostgreSQL connections to the database
-(pg_stat_activity, this script's own left out) during the chat phase and after it.
+Printed: throughput (replies per second, from the first send to the last reply), send → reply
+p50/p95/max (routine answers and emergencies apart), emergency → nurse queue p50/p95, sign-in
+p50/p95, lost (a message with no reply when the run ends), not pushed (a reply saved but never
+pushed to the open socket within --timeout), duplicated (a message with more than one reply, read
+back from the history at the end), rate-limited frames, sockets the server closed, the machine's
+load, and PostgreSQL connections to the database (pg_stat_activity, this script's own left out)
+during the chat phase and after it.
 
 A patient at --think 0 asks faster than the per-person limit (CHAT_RATE_LIMIT, 10 per 30 s):
 refused messages are sent again after `retry_after` and counted; raise the limit on the stack to
@@ -420,7 +422,12 @@ async def main_async(args) -> dict:
         for s in run.sent.values()
         if s.emergency and by_name.get(s.patient) in run.queue_seen
     ]
-    chat_seconds = run.chat_ended - run.chat_started
+    # Over the time replies were arriving: a reply never pushed must not stretch it by --timeout.
+    last = max((s.reply_at for s in answered), default=run.chat_ended)
+    chat_seconds = last - run.chat_started
+    not_pushed = [
+        s for s in run.sent.values() if s.reply_at is None and s.message_id in replied_ids
+    ]
     return {
         # The machine is shared: its load (1-minute average) at the start and the end of the chat.
         "load_average": [round(load_start, 1), round(load_end, 1)],
@@ -442,6 +449,9 @@ async def main_async(args) -> dict:
             "emergencies": sum(1 for s in run.sent.values() if s.emergency),
         },
         "lost": len(lost),
+        # Answered in the database (the history shows it) but never pushed to the open socket:
+        # the page would have waited on "thinking" until reloaded.
+        "not_pushed": len(not_pushed),
         "duplicated": run.duplicated,
         "rate_limited": run.rate_limited,
         "sockets_reopened": run.reconnects,

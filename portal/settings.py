@@ -125,6 +125,16 @@ else:
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Threads for the websockets' database work (portal/socket_db.py): 0 keeps channels' single
+# thread per process (SQLite); on PostgreSQL as many as the process's pool holds connections.
+SOCKET_DB_THREADS = env.int(
+    "SOCKET_DB_THREADS",
+    default=(
+        0
+        if DATABASES["default"]["ENGINE"].endswith("sqlite3")
+        else DATABASES["default"].get("OPTIONS", {}).get("pool", {}).get("max_size", 8)
+    ),
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
@@ -238,6 +248,11 @@ if REDIS_URL:
                     }
                 ],
                 "prefix": env.str("CHANNELS_PREFIX", default="asgi"),
+                # Every socket of one web process receives through one Redis list, and a
+                # message to a list holding `capacity` is dropped without a word: at the
+                # default 100, 200 patients lost 6 answer pushes (saved, never shown; the page
+                # waits for the push). Far above any backlog a live process reads through.
+                "capacity": env.int("CHANNELS_CAPACITY", default=5000),
             },
         }
     }
