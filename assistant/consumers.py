@@ -13,12 +13,12 @@ import logging
 import re
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from portal.session_guard import SessionBoundConsumerMixin
 from portal.socket_cap import SocketCapMixin
+from portal.socket_db import database_sync_to_async
 
 from . import delivery, events, ratelimit, selectors, serializers, services
 from .models import Message

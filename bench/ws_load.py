@@ -14,11 +14,13 @@ within the first think period (all at once with --think 0). A nurse (`nurse`, th
 watches the queue on the inbox socket: "emergency → queue" is from the patient's send until the
 escalation is on that socket.
 
-Printed: throughput (replies per second over the chat phase), send → reply p50/p95/max (routine
-answers and emergencies apart), emergency → nurse queue p50/p95, sign-in p50/p95, lost (a message
-with no reply when the run ends) and duplicated (a message with more than one reply, read back
-from the history at the end), rate-limited frames, and PostgreSQL connections to the database
-(pg_stat_activity, this script's own left out) during the chat phase and after it.
+Printed: throughput (replies per second, from the first send to the last reply), send → reply
+p50/p95/max (routine answers and emergencies apart), emergency → nurse queue p50/p95, sign-in
+p50/p95, lost (a message with no reply when the run ends), not pushed (a reply saved but never
+pushed to the open socket within --timeout), duplicated (a message with more than one reply, read
+back from the history at the end), rate-limited frames, sockets the server closed, the machine's
+load, and PostgreSQL connections to the database (pg_stat_activity, this script's own left out)
+during the chat phase and after it.
 
 A patient at --think 0 asks faster than the per-person limit (CHAT_RATE_LIMIT, 10 per 30 s):
 refused messages are sent again after `retry_after` and counted; raise the limit on the stack to
@@ -45,6 +47,7 @@ from urllib.parse import urlsplit
 import httpx
 import psycopg
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 QUESTIONS = (
@@ -81,6 +84,7 @@ class Run:
     sign_ins: list[float] = field(default_factory=list)
     queue_seen: dict[str, float] = field(default_factory=dict)  # patient name -> first seen
     rate_limited: int = 0
+    reconnects: int = 0
     errors: list[str] = field(default_factory=list)
     duplicated: int = 0
     chat_started: float = 0.0
@@ -144,12 +148,17 @@ class Patient:
         self.echoed: dict[str, asyncio.Future] = {}
         self.replies: dict[int, set[int]] = {}  # question id -> reply ids seen
         self.reader: asyncio.Task | None = None
+        self.closing = False
 
     async def start(self) -> None:
         started = time.monotonic()
         await sign_in(self.http, self.username, self.args.password)
         self.run.sign_ins.append(time.monotonic() - started)
         self.conversation = await open_conversation(self.http)
+        await self._connect()
+        self.reader = asyncio.create_task(self._read())
+
+    async def _connect(self) -> None:
         self.ws = await connect(
             ws_url(self.args.url, f"/ws/chat/{self.conversation}/"),
             origin=self.args.url.rstrip("/"),
@@ -160,17 +169,43 @@ class Patient:
         first = json.loads(await self.ws.recv())
         if first.get("type") != "history":
             raise RuntimeError(f"{self.username}: first frame {first.get('type')}")
-        self.reader = asyncio.create_task(self._read())
+        self._history(first, time.monotonic())
+
+    def _history(self, frame: dict, at: float | None) -> None:
+        for message in frame["messages"]:
+            self._saw(message, at)
 
     async def _read(self) -> None:
+        """Frames until the socket closes; a socket the server closed is opened again and the
+        history reloaded, as the page does (counted: each is a failure the patient would see)."""
+        while True:
+            try:
+                await self._frames()
+                return  # closed by us
+            except ConnectionClosed as closed:
+                if self.closing:
+                    return
+                self.run.reconnects += 1
+                self.run.errors.append(f"socket closed by the server: {closed.rcvd}")
+            while not self.closing:
+                try:
+                    await self._connect()
+                    break
+                except Exception:
+                    await asyncio.sleep(1)
+            for sent in self.by_client.values():  # sent again, as the page does
+                if sent.message_id is None:
+                    frame = {"type": "message", "text": sent.text, "client_id": sent.client_id}
+                    await self.ws.send(json.dumps(frame))
+
+    async def _frames(self) -> None:
         async for raw in self.ws:
             frame = json.loads(raw)
             kind = frame.get("type")
             if kind == "message":
                 self._saw(frame["message"], time.monotonic())
             elif kind == "history":
-                for message in frame["messages"]:
-                    self._saw(message, None)
+                self._history(frame, None)
                 waiter = self.echoed.pop("__history__", None)
                 if waiter and not waiter.done():
                     waiter.set_result(frame)
@@ -180,7 +215,7 @@ class Patient:
                 if frame.get("code") == "rate_limited" and waiter and not waiter.done():
                     waiter.set_result(frame)
                 else:
-                    self.run.errors.append(f"{self.username}: {frame.get('code')}")
+                    self.run.errors.append(f"error frame: {frame.get('code')}")
 
     def _saw(self, message: dict, at: float | None) -> None:
         sent = self.by_client.get(message.get("client_id") or "")
@@ -249,6 +284,7 @@ class Patient:
                 self.run.duplicated += 1
 
     async def close(self) -> None:
+        self.closing = True
         if self.reader:
             self.reader.cancel()
         if self.ws:
@@ -386,7 +422,12 @@ async def main_async(args) -> dict:
         for s in run.sent.values()
         if s.emergency and by_name.get(s.patient) in run.queue_seen
     ]
-    chat_seconds = run.chat_ended - run.chat_started
+    # Over the time replies were arriving: a reply never pushed must not stretch it by --timeout.
+    last = max((s.reply_at for s in answered), default=run.chat_ended)
+    chat_seconds = last - run.chat_started
+    not_pushed = [
+        s for s in run.sent.values() if s.reply_at is None and s.message_id in replied_ids
+    ]
     return {
         # The machine is shared: its load (1-minute average) at the start and the end of the chat.
         "load_average": [round(load_start, 1), round(load_end, 1)],
@@ -408,9 +449,14 @@ async def main_async(args) -> dict:
             "emergencies": sum(1 for s in run.sent.values() if s.emergency),
         },
         "lost": len(lost),
+        # Answered in the database (the history shows it) but never pushed to the open socket:
+        # the page would have waited on "thinking" until reloaded.
+        "not_pushed": len(not_pushed),
         "duplicated": run.duplicated,
         "rate_limited": run.rate_limited,
+        "sockets_reopened": run.reconnects,
         "errors": sorted(set(run.errors))[:10],
+        "error_count": len(run.errors),
         "pg_connections": {
             "before": floor,
             "during_max": max(samples) if samples else None,

@@ -14,11 +14,12 @@ import time
 from importlib import import_module
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.db import DatabaseError
 from django.utils.crypto import constant_time_compare
+
+from portal.socket_db import database_sync_to_async
 
 log = logging.getLogger(__name__)
 

@@ -129,6 +129,16 @@ else:
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Threads for the websockets' database work (portal/socket_db.py): 0 keeps channels' single
+# thread per process (SQLite); on PostgreSQL as many as the process's pool holds connections.
+SOCKET_DB_THREADS = env.int(
+    "SOCKET_DB_THREADS",
+    default=(
+        0
+        if DATABASES["default"]["ENGINE"].endswith("sqlite3")
+        else DATABASES["default"].get("OPTIONS", {}).get("pool", {}).get("max_size", 8)
+    ),
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
@@ -230,7 +240,24 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="asgi")},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s timeout by default, and channels_redis waits for a
+                # socket's next event with a 5 s blocking BZPOPMIN: every socket idle for 5 s
+                # died with "Timeout reading from ..." (close 1011) and reconnected. A read timeout
+                # above the blocking one keeps idle sockets open and still notices a dead server.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": env.float("CHANNELS_REDIS_SOCKET_TIMEOUT", default=15.0),
+                    }
+                ],
+                "prefix": env.str("CHANNELS_PREFIX", default="asgi"),
+                # Every socket of one web process receives through one Redis list, and a
+                # message to a list holding `capacity` is dropped without a word: at the
+                # default 100, 200 patients lost 6 answer pushes (saved, never shown; the page
+                # waits for the push). Far above any backlog a live process reads through.
+                "capacity": env.int("CHANNELS_CAPACITY", default=5000),
+            },
         }
     }
 else:
@@ -251,6 +278,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=180),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Each prefork child loads the index and the embedding model before its first task
+# (portal/celery.py); the pool must wait for that (its default is 4 s) or it kills the child
+# and forks another, forever.
+CELERY_WARM_UP = env.bool("CELERY_WARM_UP", default=True)
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = env.float("CELERY_WORKER_PROC_ALIVE_TIMEOUT", default=180.0)
 # Time limits of one answer (seconds; enforced by the prefork pool): the soft one lets the
 # pipeline fail cleanly and tell the patient.
 CHAT_ANSWER_SOFT_TIME_LIMIT = env.int("CHAT_ANSWER_SOFT_TIME_LIMIT", default=60)

@@ -18,6 +18,8 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from portal.socket_db import database_sync_to_async
+
 CLOSE_TOO_MANY_SOCKETS = 4429
 TOO_MANY_DETAIL = (
     "Too many portal windows are open for your account. Close one and this one reconnects."
@@ -114,10 +116,8 @@ class SocketCapMixin:
     async def socket_cap_take(self, user) -> bool:
         import uuid
 
-        from asgiref.sync import sync_to_async
-
         socket_id = uuid.uuid4().hex
-        if not await sync_to_async(socket_acquire)(user_id=user.pk, socket_id=socket_id):
+        if not await database_sync_to_async(socket_acquire)(user_id=user.pk, socket_id=socket_id):
             frame = {"type": "error", "code": "too_many_sockets", "detail": TOO_MANY_DETAIL}
             await self.send(text_data=json.dumps(frame))  # type: ignore[attr-defined]
             await self.close(code=CLOSE_TOO_MANY_SOCKETS)  # type: ignore[attr-defined]
@@ -127,19 +127,19 @@ class SocketCapMixin:
         return True
 
     async def dispatch(self, message) -> None:
-        from asgiref.sync import sync_to_async
-
         kind = message.get("type", "")
         if self._socket_id and kind == "websocket.disconnect":
             socket_id, self._socket_id = self._socket_id, ""
-            await sync_to_async(socket_release)(user_id=self._socket_user_id, socket_id=socket_id)
+            await database_sync_to_async(socket_release)(
+                user_id=self._socket_user_id, socket_id=socket_id
+            )
         elif (
             self._socket_id
             and kind == "websocket.receive"
             and time.monotonic() - self._lease_renewed_at > 60
         ):
             self._lease_renewed_at = time.monotonic()
-            await sync_to_async(socket_acquire)(
+            await database_sync_to_async(socket_acquire)(
                 user_id=self._socket_user_id, socket_id=self._socket_id
             )
         await super().dispatch(message)  # type: ignore[misc]

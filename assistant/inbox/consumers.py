@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from portal.audit import audit_record
 from portal.session_guard import SessionBoundConsumerMixin
 from portal.socket_cap import SocketCapMixin
+from portal.socket_db import database_sync_to_async
 
 from .. import events
 from . import alerts
