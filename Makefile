@@ -37,7 +37,7 @@ export OPENBLAS_NUM_THREADS := 1
 install: $(VENV)/.installed
 
 # torch goes first and alone, pinned to the CPU build that pip finds on local disk: any other torch
-# requirement would pull gigabytes of CUDA wheels (sentence-transformers only needs it for the
+# requirement would pull gigabytes of CUDA wheels (transformers only needs it for the
 # one-time ONNX export of the embedding model).
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -22,6 +22,7 @@ from portal.socket_db import database_sync_to_async
 
 from . import delivery, events, ratelimit, selectors, serializers, services
 from .models import Message
+from .services import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,6 @@ class FrameError(Exception):
     def __init__(self, code: str, detail: str = "", **extra: Any) -> None:
         super().__init__(code)
         self.code, self.detail, self.extra = code, detail or ERROR_DETAIL[code], extra
-
-
-def clean_text(text: str) -> str:
-    return CONTROL_CHARS_RE.sub("", text.replace("\r\n", "\n")).strip()
 
 
 class ChatConsumer(SocketCapMixin, SessionBoundConsumerMixin, AsyncWebsocketConsumer):
@@ -161,51 +158,44 @@ class ChatConsumer(SocketCapMixin, SessionBoundConsumerMixin, AsyncWebsocketCons
             raise FrameError(
                 "bad_field", "text must be a string.", field="text", client_id=client_id
             )
-        text = clean_text(text)
-        limit = settings.CHAT_MAX_MESSAGE_CHARS
-        if not text:
-            raise FrameError("empty", client_id=client_id)
-        if len(text) > limit:
-            raise FrameError(
-                "too_long",
-                f"Messages can be at most {limit} characters (this one has {len(text)}).",
-                client_id=client_id,
-                limit=limit,
-            )
         for out in await database_sync_to_async(self._receive)(text=text, client_id=client_id):
             await self.send_json(out)
 
     def _receive(self, *, text: str, client_id: str) -> list[dict[str, Any]]:
         """Save (or find) the message; the frames that acknowledge it to this socket."""
-        existing = selectors.message_by_client_id(
-            conversation=self.conversation, client_id=client_id
+        sent = services.message_submit(
+            conversation=self.conversation,
+            user=self.user,
+            text=text,
+            client_id=client_id,
+            origin_channel=self.channel_name,
         )
-        if existing is None:
-            allowed = ratelimit.message_rate_check(user=self.user)
-            if not allowed.allowed:
-                raise FrameError(
-                    "rate_limited",
-                    f"You are sending messages too quickly. Please wait {allowed.retry_after} "
-                    "seconds and send it again.",
-                    client_id=client_id,
-                    retry_after=allowed.retry_after,
-                )
-            message, created = services.message_receive(
-                conversation=self.conversation,
-                user=self.user,
-                text=text,
+        if sent.refused == "empty":
+            raise FrameError("empty", client_id=client_id)
+        if sent.refused == "too_long":
+            raise FrameError(
+                "too_long",
+                f"Messages can be at most {sent.limit} characters (this one has {sent.length}).",
                 client_id=client_id,
-                origin_channel=self.channel_name,
+                limit=sent.limit,
             )
-            if created and message.answer_state == Message.AnswerState.PENDING:
-                return [
-                    {"type": "message", "message": serializers.message_to_dict(message)},
-                    {"type": "thinking", "client_id": client_id, "message_id": message.pk},
-                ]
-            # A resend, or an emergency answered by the gate as it was saved: the message and
-            # its reply, from the database (the group event skips this socket).
-            existing = message
-        return self._resend_frames(existing)
+        if sent.refused == "rate_limited":
+            raise FrameError(
+                "rate_limited",
+                f"You are sending messages too quickly. Please wait {sent.retry_after} "
+                "seconds and send it again.",
+                client_id=client_id,
+                retry_after=sent.retry_after,
+            )
+        message = sent.message
+        if sent.created and message.answer_state == Message.AnswerState.PENDING:
+            return [
+                {"type": "message", "message": serializers.message_to_dict(message)},
+                {"type": "thinking", "client_id": client_id, "message_id": message.pk},
+            ]
+        # A resend, or an emergency answered by the gate as it was saved: the message and its
+        # reply, from the database (the group event skips this socket).
+        return self._resend_frames(message)
 
     def _resend_frames(self, message: Message) -> list[dict[str, Any]]:
         """A resend is answered with what the database holds: the message and its answer."""

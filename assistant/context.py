@@ -42,7 +42,8 @@ def preventive_for(patient: Patient) -> list[Any] | None:
     A failure there must never stop an answer, so it is logged and treated as "unknown".
     """
     try:
-        return list(preventive_results(patient))
+        results = preventive_results(patient)  # None: no record to work from (no birth date...)
+        return None if results is None else list(results)
     except Exception:
         log.exception("preventive results failed for patient %s", patient.pk)
         return None

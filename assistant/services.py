@@ -10,6 +10,8 @@ import dataclasses
 import functools
 import json
 import logging
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +20,7 @@ from django.utils import timezone
 
 from portal.models import Patient
 
-from . import escalation, events, handoff, selectors
+from . import escalation, events, handoff, ratelimit, selectors
 from .answer import courtesy
 from .context import patient_context
 from .delivery import answer_enqueue, answer_failed, lock_pending
@@ -59,6 +61,55 @@ def conversation_resume_or_start(*, patient: Patient) -> Conversation:
 
 
 # --- receiving -------------------------------------------------------------------------------
+
+CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """Text as every entry point stores it: line ends unified, control characters dropped,
+    trimmed (the gate's own normalisation of Unicode happens when it reads it)."""
+    return CONTROL_CHARS_RE.sub("", text.replace("\r\n", "\n")).strip()
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What became of a patient's message: stored (new, or found again by its client_id), or
+    refused ("empty", "too_long", "rate_limited") with what the sender needs to know."""
+
+    message: Message | None
+    created: bool = False
+    refused: str = ""
+    retry_after: int = 0  # seconds, when rate-limited
+    limit: int = 0  # characters allowed, when too long
+    length: int = 0  # characters sent, when too long
+
+
+def message_submit(
+    *, conversation: Conversation, user, text: str, client_id: str, origin_channel: str = ""
+) -> Submission:
+    """The receive policy of every entry point (the page's form, the socket, the API): the text
+    cleaned and checked, a resend found by its client_id (never rate-limited: it is the same
+    message), the patient's rate limit, then `message_receive`."""
+    text = clean_text(text)
+    limit = settings.CHAT_MAX_MESSAGE_CHARS
+    if not text:
+        return Submission(None, refused="empty")
+    if len(text) > limit:
+        return Submission(None, refused="too_long", limit=limit, length=len(text))
+    existing = selectors.message_by_client_id(conversation=conversation, client_id=client_id)
+    if existing is not None:
+        return Submission(existing)
+    allowed = ratelimit.message_rate_check(user=user)
+    if not allowed.allowed:
+        return Submission(None, refused="rate_limited", retry_after=allowed.retry_after)
+    message, created = message_receive(
+        conversation=conversation,
+        user=user,
+        text=text,
+        client_id=client_id,
+        origin_channel=origin_channel,
+    )
+    return Submission(message, created=created)
 
 
 def message_receive(

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
-from . import ratelimit, selectors, serializers, services
+from . import selectors, serializers, services
 from .consumers import CLIENT_ID_RE, clean_text
 from .models import Message
 
@@ -98,29 +98,25 @@ def conversation_new(request: HttpRequest) -> HttpResponse:
 @patient_required
 def message_send(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = _conversation_or_404(request, conversation_id)
-    text = clean_text(request.POST.get("text", ""))
     client_id = request.POST.get("client_id", "")
-    limit = settings.CHAT_MAX_MESSAGE_CHARS
     if not CLIENT_ID_RE.fullmatch(client_id):
         client_id = f"form-{uuid.uuid4().hex}"
-    if not text:
+    sent = services.message_submit(
+        conversation=conversation,
+        user=request.user,
+        text=request.POST.get("text", ""),
+        client_id=client_id,
+    )
+    if sent.refused == "empty":
         flash.error(request, "Your message was empty.")
-    elif len(text) > limit:
-        flash.error(request, f"Messages can be at most {limit} characters.")
-    elif selectors.message_by_client_id(conversation=conversation, client_id=client_id):
-        pass  # a double submit: already stored
-    else:
-        allowed = ratelimit.message_rate_check(user=request.user)
-        if not allowed.allowed:
-            flash.error(
-                request,
-                f"You are sending messages too quickly. Please wait {allowed.retry_after} "
-                "seconds and send it again.",
-            )
-        else:
-            services.message_receive(
-                conversation=conversation, user=request.user, text=text, client_id=client_id
-            )
+    elif sent.refused == "too_long":
+        flash.error(request, f"Messages can be at most {sent.limit} characters.")
+    elif sent.refused == "rate_limited":
+        flash.error(
+            request,
+            f"You are sending messages too quickly. Please wait {sent.retry_after} "
+            "seconds and send it again.",
+        )
     return redirect(_page_url(conversation.pk, "composer"))
 
 

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 
 from portal import roles
-
-DATA_DIR = Path(settings.PORTAL_DATA_DIR)
-SYNTHEA_DIR = DATA_DIR / "synthea"
-MEDQUAD_DIR = DATA_DIR / "medquad"
-EVAL_DIR = DATA_DIR.parent / "eval"
+from tests.support import make_user
 
 # Chromium's wrapper and Playwright need this only for the browser run (see tests/e2e).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -27,15 +22,6 @@ def _index_outside_the_checkout(tmp_path_factory):
     serves, and the demo would find test sections in it. Tests needing another index still
     point the setting elsewhere."""
     settings.KNOWLEDGE_INDEX_DIR = tmp_path_factory.mktemp("knowledge-index")
-
-
-def make_user(username: str, role: str, *, password: str = "pw-Portal-2026!", **extra):
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.create_user(username=username, password=password, **extra)
-    group, _ = Group.objects.get_or_create(name=role)
-    user.groups.add(group)
-    return user
 
 
 @pytest.fixture

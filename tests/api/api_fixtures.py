@@ -83,11 +83,10 @@ def call(
 @pytest.fixture
 def approved_sections(db):
     """The small retriever's real MedQuAD sections, imported and approved (version 1)."""
-    from conftest import make_user
-
     from knowledge.corpus import parse_xml_file
     from knowledge.importers import Importer
     from portal import roles
+    from tests.support import make_user
 
     curator = make_user("curator.api", roles.ADMIN, is_staff=True)
     results = [parse_xml_file(MEDQUAD_DIR / rel, root=MEDQUAD_DIR) for rel in CORPUS_FILES]

@@ -8,10 +8,8 @@ session reaches no client capability; nobody anonymous reaches anything.
 from __future__ import annotations
 
 import pytest
-from api_fixtures import *  # noqa: F403
 from api_fixtures import call, client_token, patient_token
 from chat_fixtures import make_patient
-from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import escalate
 
 from assistant.models import Conversation, Escalation, Message

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from api_fixtures import *  # noqa: F403
 from api_fixtures import call, patient_token
-from chat_fixtures import *  # noqa: F403
 
 from assistant.models import Escalation, Message
 from portal.models import AuditEvent

@@ -4,11 +4,9 @@ the FHIR Task / Communication views."""
 from __future__ import annotations
 
 import pytest
-from api_fixtures import *  # noqa: F403
 from api_fixtures import call, client_token
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.task import Task
-from inbox_fixtures import *  # noqa: F403
 
 from assistant.models import Escalation, Message
 from portal.models import AuditEvent

@@ -8,9 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from api_fixtures import *  # noqa: F403
 from api_fixtures import call, client_token, patient_token
-from chat_fixtures import *  # noqa: F403
 from chat_fixtures import make_patient, needs_corpus
 
 from portal.models import AuditEvent, Condition, Patient
@@ -101,11 +99,10 @@ def _adult_bundle() -> Path:
 @needs_bundles
 @pytest.mark.django_db
 def test_preventive_care_lists_due_items_with_rule_reason_and_citation(client, small_retriever):
-    from conftest import make_user
-
     from knowledge.importers import load_rules
     from knowledge.preventive import DEFAULT_RULES_PATH
     from portal import roles
+    from tests.support import make_user
 
     admin = make_user("rules.admin", roles.ADMIN, is_staff=True)
     rules = json.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))["rules"]

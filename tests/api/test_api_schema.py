@@ -9,7 +9,6 @@ import json
 import re
 
 import pytest
-from api_fixtures import *  # noqa: F403
 from api_fixtures import call
 from django.core.management import call_command
 from drf_spectacular.validation import validate_schema

@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from api_fixtures import *  # noqa: F403
 from api_fixtures import call, client_token
-from chat_fixtures import *  # noqa: F403
 from chat_fixtures import needs_corpus
 
 from assistant.models import Conversation, Escalation, Message

@@ -10,10 +10,8 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from api_fixtures import *  # noqa: F403
 from api_fixtures import call, client_token
 from django.utils import timezone
-from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import CHEST_PAIN, escalate, make_patient
 
 from assistant import services as chat_services

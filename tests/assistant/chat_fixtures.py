@@ -1,7 +1,8 @@
 """Helpers for the patient-chat tests: patients, sockets over the real ASGI router, and a small
 retriever over real corpus sections.
 
-Import what you need into a test module (`from chat_fixtures import *`).
+Fixtures serve every test of this folder through tests/assistant/conftest.py; helpers are
+imported by name.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from conftest import MEDQUAD_DIR, make_user
 from django.test import Client
 
 from assistant.models import Conversation
 from knowledge.passages import Passage
 from portal import roles
 from portal.models import Condition, Patient
+from tests.support import MEDQUAD_DIR, make_user
 
 ORIGIN = b"http://testserver"
 

@@ -1,6 +1,6 @@
 """Helpers for the nurse-inbox tests: escalated conversations, staff in every role, sockets.
 
-Import into a test module with `from inbox_fixtures import *`.
+They serve every test of this folder through tests/assistant/conftest.py.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from chat_fixtures import ORIGIN, SmallRetriever, load_sections, make_patient, session_cookie
-from conftest import make_user
 from django.utils import timezone
 
 from assistant.handoff import escalation_open
 from assistant.models import Conversation, Escalation, Message
 from portal import roles
+from tests.support import make_user
 
 CHEST_PAIN = "I have crushing chest pain going down my left arm and I feel sweaty"
 HEADACHE = "My blood pressure reading was 182 over 110 this morning and I have a headache"
@@ -37,7 +37,6 @@ __all__ = [
     "make_user",
     "nurse_client",
     "patient_client",
-    "patient_user",
     "plain_nurse",
     "receive_until",
     "second_nurse",
@@ -81,11 +80,6 @@ def escalate(
         )
     # As the views and jobs see it: loaded from the database, not the objects built here.
     return Escalation.objects.select_related("conversation__patient").get(pk=esc.pk)
-
-
-@pytest.fixture
-def patient_user(db):
-    return make_patient("maria.lopez")[0]
 
 
 @pytest.fixture

@@ -55,9 +55,8 @@ def bundles() -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def content_admin(django_db_setup, django_db_blocker):
-    from conftest import make_user
-
     from portal import roles
+    from tests.support import make_user
 
     with django_db_blocker.unblock():
         user = make_user("rules.admin", roles.ADMIN, is_staff=True, first_name="Rhea")

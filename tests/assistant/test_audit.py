@@ -12,7 +12,6 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
-from inbox_fixtures import *  # noqa: F403
 
 from portal.audit import audit_record
 from portal.models import AuditEvent

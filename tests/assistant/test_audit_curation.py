@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_user
 
 from knowledge import services
 from knowledge.models import Article, Section
 from portal import roles
 from portal.middleware import CurrentRequestMiddleware
 from portal.models import AuditEvent
+from tests.support import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

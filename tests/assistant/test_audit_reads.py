@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 from django.urls import reverse
-from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import inbox_socket, receive_until
 
 from portal.models import AuditEvent, Condition

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from chat_fixtures import *  # noqa: F403 - fixtures
 from django.urls import reverse
 
 from assistant.models import Conversation, Feedback, Message

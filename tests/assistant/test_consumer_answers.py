@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from chat_fixtures import *  # noqa: F403 - fixtures
 from chat_fixtures import connect, frames_until, is_reply, is_type, send
 from django.utils import timezone
 

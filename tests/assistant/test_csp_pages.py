@@ -12,7 +12,6 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
-from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import make_patient
 
 pytestmark = pytest.mark.django_db

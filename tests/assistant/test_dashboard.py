@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import escalate, make_patient
 
 from assistant import dashboard as dash

@@ -10,11 +10,9 @@ from datetime import timedelta
 
 import pytest
 from chat_fixtures import load_sections, make_patient
-from conftest import MEDQUAD_DIR
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from inbox_fixtures import *  # noqa: F403 - fixtures
 from inbox_fixtures import escalate
 
 from assistant import delivery, services
@@ -24,6 +22,7 @@ from assistant.inbox import services as inbox
 from assistant.inbox.tasks import OVERDUE_JOB, escalations_check_overdue
 from assistant.models import Alert, Conversation, Escalation, JobHeartbeat, Message
 from assistant.tasks import answer_message_task
+from tests.support import MEDQUAD_DIR
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 from chat_fixtures import make_patient
 from django.urls import reverse
-from inbox_fixtures import *  # noqa: F403 - fixtures
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant import services

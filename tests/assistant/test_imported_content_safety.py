@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from inbox_fixtures import *  # noqa: F403
 
 from assistant.models import DraftReply, Message
 from assistant.serializers import message_to_dict

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import escalate, inbox_socket
 
 from assistant.inbox import selectors as sel

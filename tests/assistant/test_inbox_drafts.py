@@ -4,7 +4,6 @@ sent by themselves."""
 from __future__ import annotations
 
 import pytest
-from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import escalate, make_patient
 
 from assistant.inbox import services as svc

@@ -8,7 +8,6 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 from chat_fixtures import connect as chat_connect
-from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import escalate, inbox_socket, make_patient, receive_until
 
 from assistant.inbox import alerts as sla

@@ -10,7 +10,6 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
-from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import CHEST_PAIN, escalate
 
 from assistant.events import conversation_group

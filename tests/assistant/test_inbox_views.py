@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from inbox_fixtures import *  # noqa: F403
 
 from assistant.inbox import services as svc
 from assistant.models import Alert, CannedReply, DraftReply, Escalation, Message

@@ -179,9 +179,8 @@ def test_the_expectations_cover_every_added_rule():
 
 @pytest.fixture
 def people(db, tmp_path, settings):
-    from conftest import make_user
-
     from portal import roles
+    from tests.support import make_user
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.KNOWLEDGE_INDEX_DIR = tmp_path / "index"

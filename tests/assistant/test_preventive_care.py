@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from preventive_fixtures import *  # noqa: F403 - fixtures
 from preventive_fixtures import TODAY
 
 from assistant.preventive.services import patient_facts, preventive_results

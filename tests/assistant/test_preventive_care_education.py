@@ -11,14 +11,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import MEDQUAD_DIR
 from django.core.cache import cache
 from django.core.management import call_command
-from preventive_fixtures import *  # noqa: F403 - fixtures
 from preventive_fixtures import TODAY
 
 from assistant.preventive.services import education_links, preventive_panel_context
 from knowledge.models import Article, ReviewState, Section, SectionVersion
+from tests.support import MEDQUAD_DIR
 
 DOCUMENTS = {
     "7_SeniorHealth_QA/0000062.xml": "http://nihseniorhealth.gov/shingles/toc.html",

@@ -6,9 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import make_user
 from django.urls import reverse
-from preventive_fixtures import *  # noqa: F403 - fixtures
 from preventive_fixtures import TODAY
 
 from assistant.preventive.services import preventive_panel_context
@@ -16,6 +14,7 @@ from knowledge.models import PreventiveRule
 from portal import roles
 from portal.models import AuditEvent, Patient
 from portal.services import patient_login_ensure
+from tests.support import make_user
 
 
 @pytest.fixture(autouse=True)

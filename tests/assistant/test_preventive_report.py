@@ -14,11 +14,9 @@ from io import StringIO
 
 import pytest
 from answer_fakes import FakeRetriever, corpus_passages
-from conftest import make_user
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
-from preventive_fixtures import *  # noqa: F403 - fixtures
 from preventive_fixtures import CLINIC_TIME_ZONE, TODAY
 
 from assistant.answer.record_answers import RuleSource, preventive_reply
@@ -29,6 +27,7 @@ from portal import roles
 from portal.models import Patient
 from portal.services import patient_login_ensure
 from tests.knowledge.synthea_facts import SYNTHEA_DIR, bundle_paths, facts_from_bundle, load_bundle
+from tests.support import make_user
 
 RULES = load_default_rules()
 ADDED = {

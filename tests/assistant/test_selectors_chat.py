@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from chat_fixtures import *  # noqa: F403 - fixtures
 from chat_fixtures import make_patient
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
@@ -60,9 +59,8 @@ def test_an_inactive_login_sees_nothing(patient_user):
 
 
 def test_a_patient_role_without_a_record_sees_nothing(db):
-    from conftest import make_user
-
     from portal import roles
+    from tests.support import make_user
 
     lonely = make_user("no.record", roles.PATIENT)
     assert selectors.patient_for_user(lonely) is None

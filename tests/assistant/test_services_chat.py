@@ -6,7 +6,6 @@ import logging
 from datetime import timedelta
 
 import pytest
-from chat_fixtures import *  # noqa: F403 - fixtures
 from chat_fixtures import make_patient
 from django.utils import timezone
 

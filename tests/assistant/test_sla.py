@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
-from inbox_fixtures import *  # noqa: F403
 from inbox_fixtures import escalate
 
 from assistant.inbox import alerts as sla

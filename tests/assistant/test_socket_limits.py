@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
-from chat_fixtures import *  # noqa: F403 - fixtures
 from chat_fixtures import close_code, connect, frames_until, is_type, open_socket
 from inbox_fixtures import inbox_socket
 

@@ -15,7 +15,6 @@ from channels.testing import WebsocketCommunicator
 from chat_fixtures import ORIGIN, close_code, send, session_cookie
 from django.contrib.sessions.models import Session
 from django.utils import timezone
-from inbox_fixtures import *  # noqa: F403 - fixtures
 from inbox_fixtures import escalate, make_patient
 
 from assistant.models import Conversation, Message

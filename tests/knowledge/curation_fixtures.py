@@ -11,9 +11,9 @@ from itertools import islice
 from pathlib import Path
 
 import pytest
-from conftest import MEDQUAD_DIR, make_user
 
 from portal import roles
+from tests.support import MEDQUAD_DIR, make_user
 
 needs_corpus = pytest.mark.skipif(not MEDQUAD_DIR.is_dir(), reason="MedQuAD corpus not available")
 

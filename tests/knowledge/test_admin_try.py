@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from curation_fixtures import *  # noqa: F403 - fixtures
 from curation_fixtures import needs_corpus
 from django.core.management import call_command
 from django.urls import reverse

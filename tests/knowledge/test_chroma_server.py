@@ -15,7 +15,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from retrieval_fixtures import *  # noqa: F403 - fixtures
 from retrieval_fixtures import CACHE_DIR, docs_of, needs_corpus
 
 from knowledge.index import CHROMA_DIR, KnowledgeIndex

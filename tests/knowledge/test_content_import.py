@@ -6,7 +6,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from curation_fixtures import *  # noqa: F403 - fixtures
 from curation_fixtures import needs_corpus
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -209,7 +208,7 @@ def test_command_reports_counts_and_refuses_a_non_admin(small_corpus, curator, n
 
 @pytest.mark.slow
 def test_whole_corpus_imports_quickly_and_reimports_as_a_no_op(curator, capsys):
-    from conftest import MEDQUAD_DIR
+    from tests.support import MEDQUAD_DIR
 
     expected = parsed_ids(MEDQUAD_DIR)
     started = time.perf_counter()

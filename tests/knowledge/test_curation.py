@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import make_user
-from curation_fixtures import *  # noqa: F403 - fixtures
 from curation_fixtures import needs_corpus
 from django.utils import timezone
 
@@ -19,6 +17,7 @@ from knowledge.selectors import (
 )
 from knowledge.services import IllegalTransition, NotAllowed, NothingChanged
 from portal import roles
+from tests.support import make_user
 
 pytestmark = [needs_corpus, pytest.mark.django_db]
 

@@ -16,11 +16,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import MEDQUAD_DIR
 from django.conf import settings
 
 from knowledge.corpus import parse_xml_file
 from knowledge.index import IndexDoc, KnowledgeIndex
+from tests.support import MEDQUAD_DIR
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 BLOOD_PRESSURE = "8_NHLBI_QA_XML/0000071.xml"

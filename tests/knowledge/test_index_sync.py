@@ -7,7 +7,6 @@ index (Chroma + lexical) in a temporary folder, the Celery task run eagerly afte
 from __future__ import annotations
 
 import pytest
-from curation_fixtures import *  # noqa: F403 - fixtures
 from curation_fixtures import needs_corpus
 from django.core.management import call_command
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import make_user
-from curation_fixtures import *  # noqa: F403 - fixtures
 from curation_fixtures import needs_corpus
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +13,7 @@ from knowledge import services
 from knowledge.importers import import_medquad
 from knowledge.models import PreventiveRule, ReviewState, Section
 from portal import roles
+from tests.support import make_user
 
 pytestmark = [needs_corpus, pytest.mark.django_db]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from curation_fixtures import *  # noqa: F403 - fixtures
 from curation_fixtures import needs_corpus
 from django.db import IntegrityError, transaction
 

@@ -6,7 +6,6 @@ import json
 from datetime import date
 
 import pytest
-from curation_fixtures import *  # noqa: F403 - fixtures
 from django.core.management import CommandError, call_command
 
 from knowledge import services

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from retrieval_fixtures import *  # noqa: F403 - fixtures
 from retrieval_fixtures import CACHE_DIR, docs_of, needs_corpus
 
 from knowledge.index import IndexDoc, KnowledgeIndex

@@ -7,7 +7,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from retrieval_fixtures import *  # noqa: F403 - fixtures
 from retrieval_fixtures import needs_corpus
 
 pytestmark = needs_corpus

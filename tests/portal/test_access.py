@@ -4,14 +4,12 @@ versa, signed-out people are sent to sign in."""
 from __future__ import annotations
 
 import pytest
-from conftest import make_user
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from portal import roles
 from portal.models import Patient
 from portal.services import patient_login_ensure
-from tests.portal.portal_fixtures import *  # noqa: F403 - fixtures
 from tests.portal.portal_fixtures import (
     active_condition_names,
     bundle_files,
@@ -19,6 +17,7 @@ from tests.portal.portal_fixtures import (
     is_living,
     patient_resource,
 )
+from tests.support import make_user
 
 PASSWORD = "pw-Portal-2026!"
 

@@ -7,14 +7,13 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from conftest import make_user
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from portal import roles
-from tests.portal.portal_fixtures import *  # noqa: F403 - fixtures
+from tests.support import make_user
 
 PASSWORD = "pw-Portal-2026!"
 

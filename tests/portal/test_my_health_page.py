@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 
 from portal.selectors import patient_record_summary
-from tests.portal.portal_fixtures import *  # noqa: F403 - fixtures
 from tests.portal.portal_fixtures import (
     SEMANTIC_TAG,
     bundle_files,
@@ -160,9 +159,8 @@ def test_the_summary_is_plain_data_for_the_assistant_and_the_nurse(patient_page)
 
 @pytest.mark.django_db
 def test_a_patient_login_without_a_record_gets_a_clear_message(client):
-    from conftest import make_user
-
     from portal import roles
+    from tests.support import make_user
 
     user = make_user("orphan", roles.PATIENT)
     client.force_login(user)

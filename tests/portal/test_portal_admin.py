@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from portal.models import AuditEvent, Patient
-from tests.portal.portal_fixtures import *  # noqa: F403 - fixtures
 from tests.portal.portal_fixtures import bundle_files, import_bundles, patient_resource
 
 

@@ -13,7 +13,6 @@ from django.core.management import call_command
 from portal import roles
 from portal.models import Patient
 from portal.services import patient_login_ensure
-from tests.portal.portal_fixtures import *  # noqa: F403 - fixtures
 from tests.portal.portal_fixtures import bundle_files, is_living, patient_resource, plain_name
 
 N = 8  # the first 8 bundles (sorted) hold living patients and one deceased

@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from conftest import MEDQUAD_DIR, make_user
 from django.conf import settings
 from django.test import Client
 from test_sla_worker import HAVE_SERVICES, MUST_RUN, _require_services
@@ -29,6 +28,7 @@ from test_sla_worker import _test_database_url as worker_database_url
 from assistant.models import Conversation, Escalation, Message
 from portal import roles
 from portal.models import Condition, Patient
+from tests.support import MEDQUAD_DIR, make_user
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 ORIGIN = b"http://testserver"

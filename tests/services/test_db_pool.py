@@ -21,7 +21,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import make_user
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -29,6 +28,7 @@ from test_sla_worker import HAVE_SERVICES, MUST_RUN
 from test_sla_worker import _test_database_url as pytest_database_url
 
 from portal import roles
+from tests.support import make_user
 
 pytestmark = [
     pytest.mark.services,

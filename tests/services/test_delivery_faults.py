@@ -32,7 +32,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import MEDQUAD_DIR, make_user
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
@@ -48,6 +47,7 @@ from assistant.models import Alert, Conversation, Escalation, Message
 from knowledge.importers import import_medquad
 from portal import roles
 from portal.models import Condition, Patient
+from tests.support import MEDQUAD_DIR, make_user
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

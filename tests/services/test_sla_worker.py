@@ -21,7 +21,6 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
-from conftest import make_user
 from django.db import connection
 from django.utils import timezone
 
@@ -29,6 +28,7 @@ from assistant.handoff import escalation_open
 from assistant.models import Alert, Conversation, Escalation, Message
 from portal import roles
 from portal.models import Patient
+from tests.support import make_user
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 MUST_RUN = os.environ.get("CI", "").lower() == "true" or os.environ.get("REQUIRE_SERVICES") == "1"

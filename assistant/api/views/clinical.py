@@ -20,8 +20,8 @@ from portal.fhir import BundleError, bundle_parse
 from ... import escalation
 from ... import serializers as chat_serializers
 from ... import services as chat_services
-from ...consumers import clean_text
 from ...context import patient_context_from_bundle
+from ...services import clean_text
 from .. import serializers as s
 from ..errors import BadRequest
 

@@ -16,11 +16,9 @@ from rest_framework.response import Response
 from assistant.api.views.base import ApiView, _iso
 from portal.models import Patient
 
-from ... import ratelimit
 from ... import selectors as chat_selectors
 from ... import serializers as chat_serializers
 from ... import services as chat_services
-from ...consumers import clean_text
 from .. import serializers as s
 from ..auth import ApiTokenAuthentication, patient_of
 from ..errors import BadRequest
@@ -104,31 +102,32 @@ class ConversationMessagesView(PatientView):
         instructions come back in `reply`), an answer later (read the conversation)."""
         conversation = self.conversation(request, conversation_id)
         data = self.validated(s.MessageIn, request.data)
-        text = clean_text(data["text"])
-        if not text:
-            raise BadRequest("The text is empty.", code="empty")
-        client_id = data["client_id"]
-        existing = chat_selectors.message_by_client_id(
-            conversation=conversation, client_id=client_id
+        sent = chat_services.message_submit(
+            conversation=conversation,
+            user=request.user,
+            text=data["text"],
+            client_id=data["client_id"],
         )
-        created = False
-        if existing is None:
-            allowed = ratelimit.message_rate_check(user=request.user)
-            if not allowed.allowed:
-                self.note(rate_limited=True)
-                return Response(
-                    {
-                        "error": "rate_limited",
-                        "detail": "You are sending messages too quickly. Please wait "
-                        f"{allowed.retry_after} seconds and send it again.",
-                        "retry_after": allowed.retry_after,
-                    },
-                    status=status.HTTP_429_TOO_MANY_REQUESTS,
-                    headers={"Retry-After": str(allowed.retry_after)},
-                )
-            existing, created = chat_services.message_receive(
-                conversation=conversation, user=request.user, text=text, client_id=client_id
+        if sent.refused == "rate_limited":
+            self.note(rate_limited=True)
+            return Response(
+                {
+                    "error": "rate_limited",
+                    "detail": "You are sending messages too quickly. Please wait "
+                    f"{sent.retry_after} seconds and send it again.",
+                    "retry_after": sent.retry_after,
+                },
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(sent.retry_after)},
             )
+        if sent.refused == "empty":
+            raise BadRequest("The text is empty.", code="empty")
+        if sent.refused == "too_long":
+            raise BadRequest(
+                f"Messages can be at most {sent.limit} characters (this one has {sent.length}).",
+                code="too_long",
+            )
+        existing, created = sent.message, sent.created
         reply = chat_selectors.message_answer_for(message=existing)
         self.note(message_id=existing.pk, created=created)
         return Response(
