@@ -1,9 +1,9 @@
 """Patients chatting over websockets against a running portal; prints what they saw as JSON.
 
-    make stack                                # in another terminal: the production-like stack
-    .venv/bin/python bench/ws_load.py                  # 200 patients, 10 s think time, on :8000
-    .venv/bin/python bench/ws_load.py --patients 40 --think 0      # saturation throughput
-    .venv/bin/python bench/ws_load.py http://127.0.0.1:8001 --patients 20 --questions 2
+    make stack                                  # elsewhere: the production-like stack on :8000
+    .venv/bin/python bench/ws_load.py                           # 200 patients, 10 s think time
+    .venv/bin/python bench/ws_load.py --patients 40 --think 0 --questions 10   # saturation
+    .venv/bin/python bench/ws_load.py http://127.0.0.1:8000,http://127.0.0.1:8001  # two webs
 
 Each patient signs in on the login form (accounts `bench.p001` ... made, and their earlier
 conversations deleted, by `manage.py bench_patients --count N --reset`, which this script runs
@@ -137,10 +137,13 @@ def ws_url(base: str, path: str) -> str:
 
 
 class Patient:
-    def __init__(self, args, run: Run, username: str, name: str, emergency_at: int | None):
+    def __init__(
+        self, args, run: Run, username: str, name: str, emergency_at: int | None, base: str
+    ):
         self.args, self.run, self.username, self.name = args, run, username, name
+        self.base = base  # the web process this patient's browser reached
         self.emergency_at = emergency_at  # which question (0-based) is an emergency, if any
-        self.http = httpx.AsyncClient(base_url=args.url, timeout=60, follow_redirects=False)
+        self.http = httpx.AsyncClient(base_url=base, timeout=60, follow_redirects=False)
         self.ws = None
         self.conversation = 0
         self.waiting: dict[int, asyncio.Future] = {}  # message id -> reply future
@@ -160,8 +163,8 @@ class Patient:
 
     async def _connect(self) -> None:
         self.ws = await connect(
-            ws_url(self.args.url, f"/ws/chat/{self.conversation}/"),
-            origin=self.args.url.rstrip("/"),
+            ws_url(self.base, f"/ws/chat/{self.conversation}/"),
+            origin=self.base.rstrip("/"),
             additional_headers={"Cookie": f"sessionid={self.http.cookies['sessionid']}"},
             open_timeout=60,
             max_queue=None,
@@ -293,11 +296,12 @@ class Patient:
 
 
 async def nurse_watch(args, run: Run, ready: asyncio.Event, stop: asyncio.Event) -> None:
-    async with httpx.AsyncClient(base_url=args.url, timeout=60) as http:
+    base = args.urls[0]
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
         await sign_in(http, args.nurse, args.nurse_password)
         async with connect(
-            ws_url(args.url, "/ws/inbox/"),
-            origin=args.url.rstrip("/"),
+            ws_url(base, "/ws/inbox/"),
+            origin=base.rstrip("/"),
             additional_headers={"Cookie": f"sessionid={http.cookies['sessionid']}"},
             max_queue=None,
         ) as ws:
@@ -371,6 +375,7 @@ async def main_async(args) -> dict:
             a["username"],
             a["name"],
             1 if args.emergency_every and i % args.emergency_every == 0 else None,
+            args.urls[i % len(args.urls)],  # several web processes: spread as a balancer would
         )
         for i, a in enumerate(accounts[: args.patients])
     ]
@@ -405,10 +410,10 @@ async def main_async(args) -> dict:
     await nurse
     for p in patients:
         await p.close()
-    after: list[int] = []
-    for _ in range(int(args.settle / 2) + 1):
+    after: list[int] = []  # every 10 s: the pools give back a connection per max-idle period
+    for _ in range(int(args.settle / 10) + 1):
         after.append(await asyncio.to_thread(pg_connections, dsn, database))
-        await asyncio.sleep(2)
+        await asyncio.sleep(10)
 
     answered = [s for s in run.sent.values() if s.reply_at is not None]
     routine = [s.reply_at - s.at for s in answered if not s.emergency]
@@ -432,7 +437,7 @@ async def main_async(args) -> dict:
         # The machine is shared: its load (1-minute average) at the start and the end of the chat.
         "load_average": [round(load_start, 1), round(load_end, 1)],
         "cpus": os.cpu_count(),
-        "url": args.url,
+        "urls": args.urls,
         "patients": len(patients),
         "questions_each": args.questions,
         "think_seconds": args.think,
@@ -461,15 +466,19 @@ async def main_async(args) -> dict:
             "before": floor,
             "during_max": max(samples) if samples else None,
             "during_median": statistics.median(samples) if samples else None,
-            "after_settle": after[-1] if after else None,
-            "settle_seconds": args.settle,
+            "after_every_10s": after,
         },
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("url", nargs="?", default="http://127.0.0.1:8000")
+    parser.add_argument(
+        "url",
+        nargs="?",
+        default="http://127.0.0.1:8000",
+        help="the portal; several web processes comma-separated (patients spread over them)",
+    )
     parser.add_argument("--patients", type=int, default=200)
     parser.add_argument("--questions", type=int, default=3, help="questions per patient")
     parser.add_argument("--think", type=float, default=10.0, help="seconds between questions")
@@ -487,6 +496,7 @@ def main() -> None:
     parser.add_argument("--no-setup", action="store_true", help="accounts exist; keep history")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
+    args.urls = [u.strip() for u in args.url.split(",") if u.strip()]
     random.seed(args.seed)
     print(json.dumps(asyncio.run(main_async(args)), indent=2))
 

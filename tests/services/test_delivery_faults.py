@@ -528,7 +528,8 @@ def test_a_deleted_index_leaves_the_gate_working_and_reindex_brings_answers_back
     for rel in (*INDEX_FILES, GLAUCOMA_FILE):
         (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(MEDQUAD_DIR / rel, corpus / rel)
-    admin = make_user("ada.faults", roles.ADMIN, is_staff=True, first_name="Ada")
+    # A superuser: an earlier transactional test may have flushed the admin group's permissions.
+    admin = make_user("ada.faults", roles.ADMIN, is_staff=True, is_superuser=True)
     assert import_medquad(corpus, approve_as=admin).sections_created
     conversation, cookie = _patient("rosa.index")
     chat = stack.chat(conversation.pk, cookie)
