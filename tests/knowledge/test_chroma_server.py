@@ -96,8 +96,10 @@ def test_another_process_sees_the_same_vectors_and_removals(
     port, _ = chroma_server
     web = _server_index(port, tmp_path / "shared")
     web.rebuild(docs_of(medquad_sections, "GHR_0000804", "ADAM_0000301"))
+    # The worker shares the vectors through the server and the lexical store through the same
+    # file (on separate hosts, through PostgreSQL: tests/services/test_lexical_backends.py).
     worker = KnowledgeIndex(
-        directory=tmp_path / "worker",
+        directory=tmp_path / "shared",
         cache_dir=CACHE_DIR,
         chroma_host="127.0.0.1",
         chroma_port=port,
