@@ -147,7 +147,7 @@ class KnowledgeIndex:
             self.lexical = PostgresLexicalIndex(lexical_database, name=name)
         else:
             self.lexical = LexicalIndex(self.directory / LEXICAL_FILE)
-        self._lexical_identity = self._lexical_file_identity()
+        self._folder_id = self._folder_identity()
         # How many times this process opened the folder: a reader's caches of an earlier opening
         # are dropped whatever its generation (a rebuilt folder counts again from the start).
         self.opened = 1
@@ -184,16 +184,17 @@ class KnowledgeIndex:
 
         The folder itself may have been deleted and rebuilt (`manage.py reindex` into an empty
         folder): this process's open files then still read the deleted copy, whose generation
-        never moves again, and the new one may count up to the same number. A lexical file that
-        is not the one this process opened means the whole folder is opened again. While the
+        never moves again, and the new one may count up to the same number. A lexical file or a
+        Chroma database that is not the one this process opened means the whole folder is opened
+        again. While the
         folder is gone, the process goes on serving what it opened (`folder_missing` says so,
         and the health endpoint with it).
 
         `generation`: the caller's fresh reading of it, if it has one (saves a query)."""
-        identity = self._lexical_file_identity()
+        identity = self._folder_identity()
         if identity is None:
             return
-        if identity != self._lexical_identity:
+        if identity != self._folder_id:
             self._reopen_folder(identity)
             return
         if not self._embedded:
@@ -220,29 +221,36 @@ class KnowledgeIndex:
         )
         self._open_collections()
 
-    def _reopen_folder(self, identity: tuple[int, int]) -> None:
+    def _reopen_folder(self, identity: tuple) -> None:
         with self._reopen_lock, self._write_lock:
-            if identity == self._lexical_identity:
+            if identity == self._folder_id:
                 return
             # The old connection is left to searches still using it (closed when collected).
-            self.lexical = LexicalIndex(self.directory / LEXICAL_FILE)
-            self._lexical_identity = self._lexical_file_identity()
+            if isinstance(self.lexical, LexicalIndex):
+                self.lexical = LexicalIndex(self.directory / LEXICAL_FILE)
+            self._folder_id = self._folder_identity()
             if self._embedded:
                 self._reopen_vectors()
             self._vectors_generation = self.generation()
             self.opened += 1
             logger.warning("index folder %s was replaced: opened it again", self.directory)
 
-    def _lexical_file_identity(self) -> tuple[int, int] | None:
-        """Which lexical file this folder holds now; a lexical index in PostgreSQL has no file
-        to be deleted or replaced, so it is always the same one."""
-        path = getattr(self.lexical, "path", None)
-        return (0, 0) if path is None else _file_identity(path)
+    def _folder_identity(self) -> tuple | None:
+        """Which files this folder holds now (device and inode of the lexical file and of the
+        embedded Chroma database), None when one is gone. A lexical index in PostgreSQL and a
+        Chroma server have no file here to be deleted or replaced."""
+        paths = []
+        if isinstance(self.lexical, LexicalIndex):
+            paths.append(self.lexical.path)
+        if self._embedded:
+            paths.append(self.directory / CHROMA_DIR / "chroma.sqlite3")
+        found = tuple(_file_identity(path) for path in paths)
+        return None if any(f is None for f in found) else found
 
     def folder_missing(self) -> bool:
         """The folder this process opened is gone (deleted, or its volume not mounted): the
         process serves what it had opened until `manage.py reindex` builds it again."""
-        return self._lexical_file_identity() is None
+        return self._folder_identity() is None
 
     def _wrote(self) -> None:
         """This process's own writes are in its vectors already: nothing to reopen for them."""
