@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from retrieval_bench import DEFAULT_QUESTIONS, fill_from_sqlite, percentile
 
 from knowledge.index import LEXICAL_FILE, KnowledgeIndex
-from knowledge.lexical import content_words
 from knowledge.retrieval import clean_query
+from knowledge.text import search_terms as content_words
 
 
 def main() -> None:

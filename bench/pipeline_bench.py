@@ -33,8 +33,8 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from assistant.answer.pipeline import answer_question  # noqa: E402
-from assistant.answer.readability import flesch_kincaid_grade  # noqa: E402
 from assistant.answer.types import PatientContext  # noqa: E402
+from knowledge.text import flesch_kincaid_grade  # noqa: E402
 
 RECORD_QUESTIONS = (
     "what medicines am I on?",

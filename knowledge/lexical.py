@@ -11,7 +11,6 @@ patient's message is long and chatty, and requiring every word would find nothin
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import threading
 from collections import Counter
@@ -20,48 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from knowledge.text import search_terms, search_tokens
+
 # bm25() column weights for (focus, question, text).
 FIELD_WEIGHTS = (4.0, 2.0, 1.0)
 TOKENIZER = "porter unicode61 remove_diacritics 2"
-
-_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-
-# General English function words, plus the filler of patient messages (greetings, thanks,
-# "I would like to know"): frequent, and saying nothing about the topic.
-STOPWORDS = frozenset(
-    """
-    a about above after again against all also am an and any are aren't as at be because
-    been before being below between both but by can can't cannot could couldn't did didn't
-    do does doesn't doing don't down during each else even ever every few for from further
-    get gets getting got had hadn't has hasn't have haven't having he he'd he'll he's her
-    here here's hers herself him himself his how how's however i i'd i'll i'm i've if in
-    into is isn't it it's its itself just let's like me might more most much must mustn't my
-    myself no nor not now of off often on once only or other ought our ours ourselves out
-    over own per quite rather really same shall shan't she she'd she'll she's should
-    shouldn't so some such than that that's the their theirs them themselves then there
-    there's these they they'd they'll they're they've this those though through thus to too
-    under until up upon us very was wasn't we we'd we'll we're we've were weren't what
-    what's whatever when when's where where's whether which while who who's whom whose why
-    why's will with within without won't would wouldn't yet you you'd you'll you're you've
-    your yours yourself yourselves hello hi hey dear thanks thank thankyou please pls plz
-    regards sincerely kindly appreciate appreciated wondering wonder know knew want wanted
-    wants need needs needed like liked would question questions ask asking asked answer
-    answers tell say said anyone someone something anything thing things etc ok okay yes
-    also maybe lot lots really much many whats hows whys wheres whos im ive id ill dont
-    doesnt didnt cant couldnt wont wouldnt isnt arent wasnt shouldnt thats theres theyre
-    youre
-    """.split()  # noqa: SIM905 (a word list reads better as text)
-)
-
-
-def words(text: str) -> list[str]:
-    """Lowercased word tokens (letters/digits, inner apostrophes kept)."""
-    return _WORD_RE.findall(text.lower())
-
-
-def content_words(text: str) -> list[str]:
-    """Words worth matching: no stopwords, no bare numbers, no single letters."""
-    return [w for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit()]
 
 
 def match_expression(terms: Sequence[str]) -> str:
@@ -202,7 +164,7 @@ class LexicalIndex:
                     "INSERT INTO sections_fts (rowid, focus, question, text) VALUES (?, ?, ?, ?)",
                     (cursor.lastrowid, with_topics(doc.focus, doc.topics), doc.question, doc.text),
                 )
-                added.update(set(words(f"{doc.focus} {doc.question} {doc.text}")))
+                added.update(set(search_tokens(f"{doc.focus} {doc.question} {doc.text}")))
             self._db.executemany(
                 "INSERT INTO passages (passage_id, section_id, text) VALUES (?, ?, ?)",
                 [tuple(p) for p in passages],
@@ -246,7 +208,7 @@ class LexicalIndex:
                 chunk,
             )
             for rowid, focus, question, text in rows:
-                gone.update(set(words(f"{focus} {question} {text}")))
+                gone.update(set(search_tokens(f"{focus} {question} {text}")))
                 self._db.execute("DELETE FROM sections_fts WHERE rowid = ?", (rowid,))
                 self._db.execute("DELETE FROM sections WHERE rowid = ?", (rowid,))
             removed += len(rows)
@@ -335,7 +297,7 @@ class LexicalIndex:
 
     def search_query(self, query: str, *, limit: int = 100) -> list[tuple[str, float]]:
         """`search` over the content words of free text."""
-        return self.search(content_words(query), limit=limit)
+        return self.search(search_terms(query), limit=limit)
 
     def versions(self) -> dict[str, int]:
         with self._lock:

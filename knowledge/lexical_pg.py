@@ -42,10 +42,9 @@ from knowledge.lexical import (
     PassageRow,
     SectionMeta,
     SectionName,
-    content_words,
     with_topics,
-    words,
 )
+from knowledge.text import search_terms, search_tokens
 
 # FTS5's bm25() constants (ext/fts5/fts5_aux.c).
 K1 = 1.2
@@ -219,7 +218,7 @@ class PostgresLexicalIndex:
         tokenized = self._tokens.documents(
             [(with_topics(d.focus, d.topics), d.question, d.text) for d in docs]
         )
-        surface = [sorted(set(words(f"{d.focus} {d.question} {d.text}"))) for d in docs]
+        surface = [sorted(set(search_tokens(f"{d.focus} {d.question} {d.text}"))) for d in docs]
         ix = self.index_id
         with self._write() as cur:
             self._delete_locked(cur, [d.section_id for d in docs])
@@ -487,7 +486,7 @@ class PostgresLexicalIndex:
 
     def search_query(self, query: str, *, limit: int = 100) -> list[tuple[str, float]]:
         """`search` over the content words of free text."""
-        return self.search(content_words(query), limit=limit)
+        return self.search(search_terms(query), limit=limit)
 
     def match_count(self, word: str) -> int:
         """In how many sections `word` matches, with its other forms (see

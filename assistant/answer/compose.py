@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.answer.glued_headings import PassageWords, strip_glued_heading
-from assistant.answer.readability import flesch_kincaid_grade, split_sentences, words
 from assistant.answer.safety import sentence_problem
 from knowledge.passages import Passage
 from knowledge.retrieval.fusion import NAMED_COVERAGE
+from knowledge.text import flesch_kincaid_grade, split_sentences, stem, words
 
 # Function words and question words: they say nothing about the topic.
 _STOPWORDS_TEXT = """
@@ -63,28 +63,6 @@ _GENERIC_TEXT = """
     actually possible please thanks think feel feeling get got work works doctor doctors
 """
 GENERIC_WORDS = frozenset(_GENERIC_TEXT.split())
-_STEM_SUFFIXES = (
-    ("ational", "ate"),
-    ("ization", "ize"),
-    ("ousness", "ous"),
-    ("iveness", "ive"),
-    ("fulness", "ful"),
-    ("ations", "ate"),
-    ("ation", "ate"),
-    ("ities", "ity"),
-    ("ness", ""),
-    ("ments", "ment"),
-    ("ings", ""),
-    ("ing", ""),
-    ("ied", "y"),
-    ("ies", "y"),
-    ("sses", "ss"),
-    ("edly", ""),
-    ("ed", ""),
-    ("ly", ""),
-    ("es", ""),
-    ("s", ""),
-)
 _HEADING_PREFIX_RE = re.compile(r"^(?:[A-Z][A-Za-z'’ ,/()-]{1,50}?)\s+:\s+")
 # A sentence pointing at something the patient cannot see here (a table, a figure, a list).
 _POINTER_RE = re.compile(
@@ -125,29 +103,6 @@ MIN_WORDS = 6
 MAX_WORDS = 38
 TARGET_WORDS = 20
 TARGET_GRADE = 9.0  # Flesch-Kincaid grade the composed answer should not exceed when avoidable
-
-
-def stem(word: str) -> str:
-    """A light suffix-stripping stem, good enough to match "treatments" with "treated", "causes"
-    with "cause" and "obesity" with "obese"."""
-    word = word.lower().replace("’", "'")
-    if word.endswith("'s"):
-        word = word[:-2]
-    if len(word) <= 4 or word.isdigit():
-        return word
-    for suffix, replacement in _STEM_SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                return word
-            word = word[: -len(suffix)] + replacement
-            break
-    # A quality and its adjective ("obesity" / "obese", "severity" / "severe"), and a final
-    # silent "e" that "-es" / "-ed" took away from the other forms ("cause" / "causes").
-    if word.endswith("ity") and len(word) >= 7:
-        word = word[:-3]
-    if word.endswith("e") and len(word) > 4:
-        word = word[:-1]
-    return word
 
 
 _GENERIC_STEMS = frozenset(stem(w) for w in GENERIC_WORDS)

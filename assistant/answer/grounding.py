@@ -31,9 +31,9 @@ from assistant.answer.compose import (
     key_terms,
     topical_terms,
 )
-from assistant.answer.readability import split_sentences
 from assistant.answer.types import Citation
 from knowledge.passages import Passage, Retriever
+from knowledge.text import split_sentences
 
 log = logging.getLogger(__name__)
 

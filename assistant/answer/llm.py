@@ -40,9 +40,9 @@ from assistant.answer.compose import (
     Statement,
     content_terms,
 )
-from assistant.answer.readability import split_sentences
 from assistant.answer.safety import sentence_problem
 from knowledge.passages import Passage
+from knowledge.text import split_sentences
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from assistant.answer.readability import split_sentences
+from knowledge.text import split_sentences
 
 _UNIT = (
     r"(?:mg|milligrams?|mcg|micrograms?|µg|g|grams?|ml|milliliters?|millilitres?|cc|units?|iu|"

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from knowledge.lexical import content_words, words
 from knowledge.passages import Passage, PassageHit
 from knowledge.query_topics import (
     CAUSE_SIDE_QTYPES,
@@ -47,6 +46,7 @@ from knowledge.retrieval.query import (
     detect_qtypes,
     informative_terms,
 )
+from knowledge.text import search_terms, search_tokens
 
 if TYPE_CHECKING:
     from knowledge.index import KnowledgeIndex, SectionMeta
@@ -218,7 +218,7 @@ class HybridRetriever:
 
     # -- modes ----------------------------------------------------------------------------
     def _search_bm25(self, query: str, *, k: int, sections: _Sections) -> list[Passage]:
-        terms = content_words(clean_query(query))
+        terms = search_terms(clean_query(query))
         hits = [
             (sid, s) for sid, s in self.index.lexical.search(terms, limit=k) if sid in sections.row
         ]
@@ -233,7 +233,10 @@ class HybridRetriever:
             # The passage sharing most words with the query (the first on a tie).
             pid = max(
                 metas[sid].passage_ids(),
-                key=lambda p: (len(wanted & set(words(texts.get(p, "")))), -int(p.rsplit("#")[1])),
+                key=lambda p: (
+                    len(wanted & set(search_tokens(texts.get(p, "")))),
+                    -int(p.rsplit("#")[1]),
+                ),
             )
             hit = _hit(metas[sid], pid)
             out.append(

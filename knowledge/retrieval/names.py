@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from knowledge.lexical import STOPWORDS, words
 from knowledge.query_topics import GENERIC_NAME_SHARE
-from knowledge.retrieval.query import stem
+from knowledge.text import SEARCH_STOPWORDS, search_tokens, stem_name
 
 # Words that mean the same in a topic's name (stemmed forms, see `name_terms`):
 # - patients name a health problem with whichever noun comes to mind ("autoimmune illness",
@@ -77,7 +76,11 @@ def with_equivalents(terms: Iterable[str]) -> set[str]:
 
 def name_terms(text: str) -> tuple[str, ...]:
     """Stemmed meaningful words of a name or message (digits kept: "type 2" matters)."""
-    return tuple(stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
+    return tuple(
+        stem_name(w)
+        for w in search_tokens(text)
+        if w not in SEARCH_STOPWORDS and (len(w) > 1 or w.isdigit())
+    )
 
 
 def section_number(section_id: str) -> int:
@@ -94,7 +97,7 @@ def article_of(section_id: str) -> str:
 def acronym(name: str) -> str | None:
     """Initials of a name of three or more words ("normal pressure hydrocephalus" -> "nph"):
     patients often write the short form."""
-    initials = [w[0] for w in re.split(r"[\s/]+", name.lower()) if w and w not in STOPWORDS]
+    initials = [w[0] for w in re.split(r"[\s/]+", name.lower()) if w and w not in SEARCH_STOPWORDS]
     if len(initials) < 3 or not all(c.isalpha() for c in initials):
         return None
     return "".join(initials)
@@ -131,7 +134,7 @@ class _NameIndex:
             for name in (row.focus, *row.topics):
                 short = acronym(name)
                 # An acronym that is also an ordinary word ("aid") would fire on prose.
-                if short and short not in STOPWORDS and vocabulary.get(short, 0) <= common:
+                if short and short not in SEARCH_STOPWORDS and vocabulary.get(short, 0) <= common:
                     forms.append((short,))
             for terms in forms:
                 if terms and terms not in section_terms[row.section_id]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from knowledge.lexical import STOPWORDS, content_words
+from knowledge.text import SEARCH_STOPWORDS, search_terms, stem_name
 
 _PLACEHOLDER_RE = re.compile(r"\[[A-Z][A-Z _-]*\]")  # de-identification marks: [LOCATION]
 
@@ -56,7 +56,7 @@ def clean_query(text: str) -> str:
     lines = []
     for line in text.splitlines():
         line = _GREETING_RE.sub("", _SPACES_RE.sub(" ", line).strip())
-        if line and content_words(line):  # a line of only "Thank you!" says nothing
+        if line and search_terms(line):  # a line of only "Thank you!" says nothing
             lines.append(line.rstrip(" ,;:-"))
     joined = ". ".join(lines) if len(lines) > 1 else (lines[0] if lines else "")
     joined = _SIGNOFF_RE.sub("", joined).strip()
@@ -208,39 +208,6 @@ def detect_qtypes(query: str) -> dict[str, float]:
     return weights
 
 
-_IRREGULAR_PLURALS = {
-    "teeth": "tooth",
-    "feet": "foot",
-    "children": "child",
-    "women": "woman",
-    "men": "man",
-    "lice": "louse",
-    "mice": "mouse",
-    "geese": "goose",
-}
-
-
-def stem(word: str) -> str:
-    """A light English stemmer for matching topic names (plurals, possessives, "-ssed"): enough
-    to equate "nodes"/"node", "diabete"/"diabetes", "abscessed"/"abscess", without Porter's
-    over-reach on names."""
-    word = word.lower()
-    if word.endswith("'s"):
-        word = word[:-2]
-    word = word.replace("'", "")
-    if word in _IRREGULAR_PLURALS:
-        return _IRREGULAR_PLURALS[word]
-    if len(word) > 5 and word.endswith("ssed"):
-        return word[:-2]  # "abscessed" tooth: the tooth abscess
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
 # A long message keeps its rarest words for BM25; the common ones add little and cost time.
 MAX_LEXICAL_TERMS = 8
 
@@ -261,7 +228,7 @@ def informative_terms(
     (the lexical index stems words), which is what a scan costs."""
     terms = [
         w
-        for w in dict.fromkeys(content_words(text))
+        for w in dict.fromkeys(search_terms(text))
         if 0 < vocabulary.get(w, 0) <= (max_df if max_df is not None else vocabulary[w])
         and (matches is None or max_matches is None or matches(w) <= max_matches)
     ]
@@ -289,7 +256,7 @@ def correct_spelling(
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
         lower = word.lower()
-        if len(lower) < min_length or lower in vocabulary or lower in STOPWORDS:
+        if len(lower) < min_length or lower in vocabulary or lower in SEARCH_STOPWORDS:
             return word
         if not lower.isalpha():
             return word
@@ -300,7 +267,7 @@ def correct_spelling(
         )
         if best is None:
             return word
-        if max_df is not None and vocabulary[best] > max_df and stem(best) != stem(lower):
+        if max_df is not None and vocabulary[best] > max_df and stem_name(best) != stem_name(lower):
             # The likeliest reading is a common word: not trusted ("fellow" is no typo of
             # "follow"), and no rarer neighbour either ("diabete" is not "diabeta", a drug).
             return word

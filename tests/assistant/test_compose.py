@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 from answer_fakes import FakeRetriever, corpus_passages, passage
 
-from assistant.answer.compose import ExtractiveComposer, answer_pool, content_terms, coverage, stem
-from assistant.answer.readability import flesch_kincaid_grade, words
+from assistant.answer.compose import ExtractiveComposer, answer_pool, content_terms, coverage
 from assistant.answer.safety import sentence_problem
+from knowledge.text import flesch_kincaid_grade, stem, words
 
 QUESTIONS = [
     "what is high blood pressure?",

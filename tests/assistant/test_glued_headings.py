@@ -8,7 +8,7 @@ from answer_fakes import passage
 
 from assistant.answer.compose import ExtractiveComposer
 from assistant.answer.glued_headings import PassageWords, strip_glued_heading
-from assistant.answer.readability import split_sentences
+from knowledge.text import split_sentences
 
 
 def _sentence(section_id: str, opening: str) -> tuple[str, PassageWords]:

@@ -15,8 +15,8 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.answer.llm import LLMComposer
 from assistant.answer.pipeline import AUTOMATED_LINE, answer_question
-from assistant.answer.readability import flesch_kincaid_grade
 from assistant.answer.types import PatientContext
+from knowledge.text import flesch_kincaid_grade
 
 HYPERTENSION_PATIENT = PatientContext(
     age=61,

@@ -11,9 +11,9 @@ from answer_fakes import ALL_SECTIONS, MEDQUAD_DIR, corpus_section
 from django.conf import settings
 
 from assistant.answer.pipeline import answer_question
-from assistant.answer.readability import flesch_kincaid_grade
 from assistant.answer.types import PatientContext
 from knowledge.corpus import parse_xml_file
+from knowledge.text import flesch_kincaid_grade
 
 index_module = pytest.importorskip("knowledge.index")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from answer_fakes import passage
 
-from assistant.answer.readability import count_syllables, flesch_kincaid_grade, split_sentences
+from knowledge.text import count_syllables, flesch_kincaid_grade, split_sentences
 
 
 def test_plain_words_score_a_low_grade_and_jargon_a_high_one():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from knowledge.chunking import split_passages
-from knowledge.lexical import SectionMeta, SectionName, content_words, match_expression
+from knowledge.lexical import SectionMeta, SectionName, match_expression
 from knowledge.retrieval.fusion import Candidate, FusionWeights, fuse
 from knowledge.retrieval.names import _NameIndex as NameIndex
 from knowledge.retrieval.names import acronym, article_of, name_terms, with_equivalents
@@ -13,6 +13,7 @@ from knowledge.retrieval.query import (
     detect_qtypes,
     informative_terms,
 )
+from knowledge.text import search_terms as content_words
 
 
 def made_up_word(i: int) -> str:

@@ -24,8 +24,9 @@ from django.conf import settings
 
 from knowledge.corpus import load_medquad
 from knowledge.index import IndexDoc
-from knowledge.lexical import LexicalIndex, PassageRow, content_words
+from knowledge.lexical import LexicalIndex, PassageRow
 from knowledge.lexical_pg import PostgresLexicalIndex
+from knowledge.text import search_terms as content_words
 
 MUST_RUN = os.environ.get("CI", "").lower() == "true" or os.environ.get("REQUIRE_SERVICES") == "1"
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
