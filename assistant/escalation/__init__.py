@@ -11,15 +11,14 @@
 - `data/`: the labelled messages the classifier is trained and scored on.
 """
 
+from assistant.escalation.data import CaseFileError, cases_read
 from assistant.escalation.gate import (
     EDUCATION_ID,
     LEVELS,
     NO_MATCH_ID,
     RULES,
-    CaseFileError,
     Decision,
     Rule,
-    cases_read,
     classify,
     evaluate,
     rule_get,

@@ -261,7 +261,7 @@ def sentence_vector(text: str) -> np.ndarray | None:
 def classifier() -> Classifier | None:
     """The stored classifier, or None when the model file is missing or unreadable (logged)."""
     try:
-        return Classifier.load()
+        return Classifier.load(MODEL_FILE)
     except Exception:
         logger.exception("escalation: no classifier model at %s; rules only", MODEL_FILE)
         return None

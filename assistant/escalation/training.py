@@ -30,9 +30,10 @@ import numpy as np
 from assistant.escalation import context as _context
 from assistant.escalation import gate
 from assistant.escalation import model as _model
+from assistant.escalation.cleaning import clean
 from assistant.escalation.combine import Policy, combined_level
 from assistant.escalation.data import Example
-from assistant.escalation.normalise import Text, clean
+from assistant.escalation.normalise import Text
 from assistant.escalation.rules.readings import numbers_read
 
 # What the classifier may add to the rules' own alarms, on the training split's cross-validation:
@@ -247,9 +248,7 @@ def fit(
     embed: Callable[[Sequence[str]], np.ndarray] | None,
     log: Callable[[str], None] = lambda _m: None,
 ) -> dict[str, np.ndarray]:
-    """Fit the two classifiers and choose their thresholds; returns the arrays of `model.npz`."""
-    from sklearn.model_selection import StratifiedKFold
-
+    """Fit the two classifiers and choose their policies; returns the arrays of `model.npz`."""
     texts = [e.text for e in examples]
     cleaned = [clean(t) for t in texts]
     norms = [Text.of(t).norm for t in cleaned]
@@ -260,22 +259,9 @@ def fit(
         log(f"embedding {len(texts)} messages")
         vectors = np.asarray(embed(cleaned), dtype=np.float32)
     x_full = _design(norms, vectors)
-    x_lex = _design(norms, None)
+    x_lex = _design(norms, None) if vectors is not None else x_full
 
-    # Cross-validated probabilities for the thresholds (stratified by label and category).
-    strata = [f"{e.label}/{e.category}" for e in examples]
-    small = {s for s, n in Counter(strata).items() if n < FOLDS}
-    strata = [e.label if s in small else s for s, e in zip(strata, examples, strict=True)]
-    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
-    oof_full = np.zeros((len(texts), 3))
-    oof_lex = np.zeros((len(texts), 3))
-    for k, (tr, te) in enumerate(folds.split(np.zeros(len(texts)), strata), start=1):
-        log(f"fold {k}/{FOLDS}")
-        oof_full[te] = _probabilities(_fit_lr(x_full[tr], labels[tr]), x_full[te])
-        if vectors is not None:
-            oof_lex[te] = _probabilities(_fit_lr(x_lex[tr], labels[tr]), x_lex[te])
-    if vectors is None:
-        oof_lex = oof_full
+    oof_full, oof_lex = _out_of_fold(examples, labels, x_full, x_lex, log)
     policy, cv = policy_choose(oof_full, labels, inputs)
     policy_lex, cv_lex = policy_choose(oof_lex, labels, inputs)
     log(f"policy {policy.to_dict()}: cross-validated gate {cv}")
@@ -283,18 +269,6 @@ def fit(
 
     full = _fit_lr(x_full, labels)
     lex = _fit_lr(x_lex, labels) if vectors is not None else full
-    order = [list(full.classes_).index(c) for c in _model.CLASSES]
-    coef_full = full.coef_[order]  # (3, D [+ d])
-    coef_lex = lex.coef_[[list(lex.classes_).index(c) for c in _model.CLASSES]]
-    used = np.flatnonzero(
-        (np.abs(coef_full[:, : _model.FEATURE_DIM]).sum(0) > 0)
-        | (np.abs(coef_lex[:, : _model.FEATURE_DIM]).sum(0) > 0)
-    )
-    dense = (
-        coef_full[:, _model.FEATURE_DIM :].T
-        if vectors is not None
-        else np.zeros((0, 3), dtype=np.float32)
-    )
     meta = {
         "version": f"lr-{len(texts)}-{'dense' if vectors is not None else 'lexical'}",
         "trained_on": len(texts),
@@ -311,20 +285,65 @@ def fit(
         "category": [e.category for e in examples],
         "norm": norms,
     }
+    return _arrays(full, lex, vectors, meta, exemplars)
+
+
+def _out_of_fold(
+    examples: Sequence[Example],
+    labels: np.ndarray,
+    x_full: Any,
+    x_lex: Any,
+    log: Callable[[str], None],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Five-fold out-of-fold probabilities of both models (folds stratified by label and
+    category): what the policy is chosen on, so no message is scored by a model that saw it."""
+    from sklearn.model_selection import StratifiedKFold
+
+    strata = [f"{e.label}/{e.category}" for e in examples]
+    small = {s for s, n in Counter(strata).items() if n < FOLDS}
+    strata = [e.label if s in small else s for s, e in zip(strata, examples, strict=True)]
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
+    oof_full = np.zeros((len(examples), 3))
+    oof_lex = np.zeros((len(examples), 3))
+    for k, (tr, te) in enumerate(folds.split(np.zeros(len(examples)), strata), start=1):
+        log(f"fold {k}/{FOLDS}")
+        oof_full[te] = _probabilities(_fit_lr(x_full[tr], labels[tr]), x_full[te])
+        if x_lex is not x_full:
+            oof_lex[te] = _probabilities(_fit_lr(x_lex[tr], labels[tr]), x_lex[te])
+    return oof_full, (oof_full if x_lex is x_full else oof_lex)
+
+
+def _arrays(
+    full: Any,
+    lex: Any,
+    vectors: np.ndarray | None,
+    meta: dict[str, Any],
+    exemplars: dict[str, list[str]],
+) -> dict[str, np.ndarray]:
+    """The fitted models as the arrays of `model.npz`: only the lexical features either model
+    uses, the dense weights, the biases, and the labelled exemplars with their vectors."""
+    order_full = [list(full.classes_).index(c) for c in _model.CLASSES]
+    order_lex = [list(lex.classes_).index(c) for c in _model.CLASSES]
+    coef_full = full.coef_[order_full]  # (3, D [+ d])
+    coef_lex = lex.coef_[order_lex]
+    used = np.flatnonzero(
+        (np.abs(coef_full[:, : _model.FEATURE_DIM]).sum(0) > 0)
+        | (np.abs(coef_lex[:, : _model.FEATURE_DIM]).sum(0) > 0)
+    )
+    dense = (
+        coef_full[:, _model.FEATURE_DIM :].T
+        if vectors is not None
+        else np.zeros((0, 3), dtype=np.float32)
+    )
+    no_vectors = np.zeros((len(exemplars["text"]), 0), dtype=np.float16)
     return {
         "meta": np.array(json.dumps(meta)),
         "lex_idx": used.astype(np.int32),
         "lex_full": coef_full[:, used].T.astype(np.float32),
         "lex_only": coef_lex[:, used].T.astype(np.float32),
         "dense": dense.astype(np.float32),
-        "b_full": full.intercept_[order].astype(np.float32),
-        "b_only": lex.intercept_[[list(lex.classes_).index(c) for c in _model.CLASSES]].astype(
-            np.float32
-        ),
+        "b_full": full.intercept_[order_full].astype(np.float32),
+        "b_only": lex.intercept_[order_lex].astype(np.float32),
         "exemplars": np.array(json.dumps(exemplars, ensure_ascii=False)),
-        "ex_dense": (
-            vectors.astype(np.float16)
-            if vectors is not None
-            else np.zeros((len(texts), 0), dtype=np.float16)
-        ),
+        "ex_dense": vectors.astype(np.float16) if vectors is not None else no_vectors,
     }

@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from assistant.escalation import classify, data, gate, model
-from assistant.escalation.normalise import clean
+from assistant.escalation.cleaning import clean
 from assistant.escalation.rules import SEVERITY
 
 CHEST = "I have crushing chest pain right now"
@@ -29,7 +29,7 @@ def gate_layer(request):
         from assistant.apps import _gate_embedder_attach
 
         _gate_embedder_attach()
-        if classify("hello").classifier_layer != "lexical+dense":
+        if classify(CHEST).classifier_layer != "lexical+dense":
             pytest.skip("no exported embedding model on this machine yet")
     yield request.param
     from assistant.apps import _gate_embedder_attach
