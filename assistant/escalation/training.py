@@ -8,9 +8,10 @@ The policy (`combine.Policy`: thresholds, and the limits on raising and lowering
 is chosen on five-fold cross-validation of the training split, on the *whole gate*: the rules, the
 context and the out-of-fold probabilities joined by the same `combine.combined_level` the gate
 calls. The classifier is held to a budget of false alarms on top of the rules' own
-(`FALSE_ALARM_BUDGET`, `OVERTRIAGE_BUDGET`), and within it the policy that catches the most
-emergencies, then the most urgent messages, wins. A threshold chosen for recall alone sank to
-0.06 and sent "who won the football game last night?" to 911: an alarm nobody heeds is no safety.
+(`FALSE_ALARM_BUDGET`, `OVERTRIAGE_BUDGET`); among the policies within it whose emergency and
+urgent recall are within a tolerance of the best, the one with the fewest false alarms wins. A
+threshold chosen for recall alone sank to 0.06 and sent "who won the football game last night?"
+to 911: an alarm nobody heeds is no safety.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ from assistant.escalation.rules.readings import numbers_read
 # routine messages it escalates, and urgent ones it raises to a 911 emergency.
 FALSE_ALARM_BUDGET = 0.04
 OVERTRIAGE_BUDGET = 0.15
+# Policies within these of the best cross-validated recall count as equally good, and the one with
+# the fewest routine messages escalated wins (see `policy_choose`).
+EMERGENCY_TOLERANCE = 0.005
+URGENT_TOLERANCE = 0.01
 THRESHOLD_BOUNDS = (0.05, 0.95)
 RAISE_GRID = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: an urgent rule is never raised
 # Never: a rule that read a number and found it below its crisis threshold ("my sugar is 320")
@@ -193,53 +198,79 @@ def _lowest(grid: Sequence[float], within: Callable[[float], bool]) -> float:
 def policy_choose(
     probs: np.ndarray, labels: np.ndarray, inputs: Sequence[GateInputs]
 ) -> tuple[Policy, dict[str, float]]:
-    """The policy whose simulated gate catches the most emergencies within the alarm budgets.
+    """The policy whose simulated gate catches the most emergencies for the fewest false alarms.
 
     The classifier is held to two budgets on top of what the rules alone decide: the routine
     messages it escalates (`FALSE_ALARM_BUDGET`) and the urgent messages it raises to an
     emergency, which tells a patient to call 911 (`OVERTRIAGE_BUDGET`). For each setting of the
-    raising and lowering limits, each threshold is the lowest that keeps both within budget
-    (emergency first, then urgent); the policy with the highest emergency recall wins, then
-    urgent recall, then the fewest routine escalations, then the stricter limits.
+    raising and lowering limits, each threshold is the lowest that keeps both costs within budget
+    (emergency first, then urgent).
+
+    Among these candidates, those whose emergency recall is within `EMERGENCY_TOLERANCE` of the
+    best, and whose urgent recall is then within `URGENT_TOLERANCE` of the best of those, compete
+    on the fewest routine messages escalated, then emergency recall, urgent recall and the
+    stricter limits. Ranking emergency recall strictly first let one or two messages swing the
+    emergency threshold between 0.25 and 0.35 and spent the whole budget on the last emergency.
     """
-    lo, hi = THRESHOLD_BOUNDS
-    grid = [round(float(t), 2) for t in np.arange(hi, lo - 1e-9, -0.01)]
-    rule_levels = np.array([g.rule_level for g in inputs])
+    candidates = [_candidate(probs, labels, inputs, setting) for setting in _settings()]
+    best_emergency = max(found["emergency_recall"] for _, found in candidates)
+    near = [
+        c for c in candidates if c[1]["emergency_recall"] >= best_emergency - EMERGENCY_TOLERANCE
+    ]
+    best_urgent = max(found["urgent_recall"] for _, found in near)
+    near = [c for c in near if c[1]["urgent_recall"] >= best_urgent - URGENT_TOLERANCE]
+
+    def key(candidate: tuple[Policy, dict[str, float]]) -> tuple[float, ...]:
+        policy, found = candidate
+        return (
+            found["routine_escalated_rate"],
+            -found["emergency_recall"],
+            -found["urgent_recall"],
+            -policy.raise_over_urgent,
+            -policy.raise_over_reading,
+            -policy.routine_agreement,
+            -policy.t_emergency,
+        )
+
+    return min(near, key=key)
+
+
+def _settings() -> list[tuple[float, float, float]]:
+    """(raise_over_urgent, raise_over_reading, routine_agreement) settings the search tries."""
     settings = [
         (raise_over, max(raise_over, reading), agreement)
         for raise_over in RAISE_GRID
         for reading in READING_GRID
         for agreement in AGREEMENT_GRID
     ]
-    best: tuple[tuple[float, ...], Policy, dict[str, float]] | None = None
-    for raise_over, reading, agreement in dict.fromkeys(settings):
+    return list(dict.fromkeys(settings))
 
-        def make(t_em: float, t_urg: float) -> Policy:
-            return Policy(t_em, t_urg, raise_over, reading, agreement)  # noqa: B023
 
-        def within(policy: Policy) -> bool:
-            found = _figures(_gate_levels(probs, inputs, policy), labels, rule_levels)
-            return (
-                found["routine_escalated_by_classifier"] <= FALSE_ALARM_BUDGET
-                and found["urgent_raised_to_emergency_by_classifier"] <= OVERTRIAGE_BUDGET
-            )
+def _candidate(
+    probs: np.ndarray,
+    labels: np.ndarray,
+    inputs: Sequence[GateInputs],
+    setting: tuple[float, float, float],
+) -> tuple[Policy, dict[str, float]]:
+    """For one setting, the lowest thresholds keeping the classifier's costs within budget."""
+    lo, hi = THRESHOLD_BOUNDS
+    grid = [round(float(t), 2) for t in np.arange(hi, lo - 1e-9, -0.01)]
+    rule_levels = np.array([g.rule_level for g in inputs])
 
-        t_em = _lowest(grid, lambda t: within(make(t, 1.01)))
-        t_urg = _lowest(grid, lambda t: within(make(t_em, t)))  # noqa: B023
-        policy = make(t_em, t_urg)
+    def make(t_em: float, t_urg: float) -> Policy:
+        return Policy(t_em, t_urg, *setting)
+
+    def within(policy: Policy) -> bool:
         found = _figures(_gate_levels(probs, inputs, policy), labels, rule_levels)
-        key = (
-            -found["emergency_recall"],
-            -found["urgent_recall"],
-            found["routine_escalated_rate"],
-            -raise_over,
-            -reading,
-            -agreement,
+        return (
+            found["routine_escalated_by_classifier"] <= FALSE_ALARM_BUDGET
+            and found["urgent_raised_to_emergency_by_classifier"] <= OVERTRIAGE_BUDGET
         )
-        if best is None or key < best[0]:
-            best = (key, policy, found)
-    assert best is not None
-    return best[1], best[2]
+
+    t_em = _lowest(grid, lambda t: within(make(t, 1.01)))
+    t_urg = _lowest(grid, lambda t: within(make(t_em, t)))
+    policy = make(t_em, t_urg)
+    return policy, _figures(_gate_levels(probs, inputs, policy), labels, rule_levels)
 
 
 def fit(
