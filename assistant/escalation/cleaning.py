@@ -108,18 +108,22 @@ def _fold_confusables(text: str) -> str:
 
 
 def _unleet(text: str) -> str:
-    def fix(m: re.Match[str]) -> str:
-        lead, core, trail = _EDGE_PUNCT.match(m.group()).groups()  # type: ignore[union-attr]
-        low = core.lower()
+    def part(piece: str) -> str:
+        low = piece.lower()
         if (
-            not _LEETABLE.search(core)
-            or sum(c.isalpha() for c in core) < 2
+            not _LEETABLE.search(piece)
+            or sum(c.isalpha() for c in piece) < 2
             or low in _CODES
             or _MEASURE.match(low)
-            or re.search(r"\d[/:.,]\d", core)  # a reading or a time: 150/95, 10:30, 9.5
+            or re.search(r"\d[/:.,]\d", piece)  # a reading or a time: 150/95, 10:30, 9.5
         ):
-            return m.group()
-        return lead + core.translate(_LEET) + trail
+            return piece
+        return piece.translate(_LEET)
+
+    def fix(m: re.Match[str]) -> str:
+        lead, core, trail = _EDGE_PUNCT.match(m.group()).groups()  # type: ignore[union-attr]
+        # Each part of a hyphenated word on its own: the age in "my 18-month-old" stays a number.
+        return lead + "-".join(part(piece) for piece in core.split("-")) + trail
 
     return _NON_SPACE_RUN.sub(fix, text)
 

@@ -63,6 +63,12 @@ def test_cleaning_leaves_measurements_codes_and_times_alone():
     assert clean(text) == text
 
 
+def test_cleaning_leaves_a_hyphenated_age_a_number():
+    text = "my 18-month-old and my 3-year-old got into the pills"
+    assert clean(text) == text
+    assert clean("my 3-year-old ch3wed a b4ttery") == "my 3-year-old chewed a battery"
+
+
 @pytest.mark.parametrize(
     "spanish",
     [
