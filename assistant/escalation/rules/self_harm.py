@@ -203,7 +203,7 @@ FAREWELL = Rule(
         r"order|arranged|sorted|taken care of|settled|planned|paid)\b"
         r"|\b(?:wrote|written|writing|left) (?:\w+ ){0,3}?(?:letters?|notes?)\b|\bletters are\b"
         r"|\b(?:gave|given|giving) (?:away )?(?:\w+ ){0,2}?(?:cat|dog|pets?|things|stuff"
-        r"|belongings|guitar|watch|tools)\b|\b(?:gave|giving) away\b"
+        r"|belongings|watch|tools)\b|\b(?:gave|giving) away\b"
         r"|\bsorry (?:for|about) (?:all )?(?:the trouble|everything|being a burden)\b"
         r"|\btell (?:my \w+|them|everyone|her|him) (?:that )?i love\b|\blove you all\b"
         r"|\bthank (?:you|u) for everything\b"
