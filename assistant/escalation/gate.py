@@ -7,7 +7,7 @@ routine") are just words: they can never lower a decision.
 
 Layers, each explainable to a nurse:
 
-1. **Normalise** (`normalise.clean` then `normalise.Text`): Unicode NFKC, invisible characters,
+1. **Normalise** (`cleaning.clean` then `normalise.Text`): Unicode NFKC, invisible characters,
    look-alike letters, leetspeak, spaced and run-together words, repeated letters; then
    case-fold, strip accents, expand contractions and chat slang, correct misspelled key words.
 2. **Red-flag rules** (`rules/`, one file per clinical category): reviewed patterns with a
