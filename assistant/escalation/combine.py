@@ -15,7 +15,8 @@ fixed clinical limits around them, are here:
     (`READING_CATEGORIES`), only when P(emergency) >= `raise_over_reading`: word similarity
     cannot compare numbers ("took 2 tylenol" reads like "took 40 tylenol" to it);
   - an *urgent* symptom rule (`LOWERABLE_CATEGORIES`) matched inside a question, a past event, a
-    hypothetical, a denial or a school or work context is lowered to routine when the classifier
+    hypothetical, a denial, a school or work context or a statement that says nobody has it now
+    (any frame but a report: `context.situation`) is lowered to routine when the classifier
     says routine with P(routine) >= `routine_agreement` ("how to prevent a shingles outbreak");
 - nothing ever lowers an emergency;
 - under `MIN_WORDS` words the classifier's probabilities are its priors, and the rules decide.
@@ -37,7 +38,12 @@ READING_CATEGORIES = frozenset(("blood_sugar", "blood_pressure", "dose_error", "
 # ("how to prevent a shingles outbreak"). Never a medicine rule: "is tylenol safe while
 # breastfeeding?" is a question in form and a decision about this patient in fact.
 LOWERABLE_CATEGORIES = frozenset(("new_symptom", "infection", "severe_pain_or_injury"))
-LOWERING_CONTEXTS = frozenset(("question", "past", "hypothetical", "negated", "third_party"))
+# Every frame but a report: a "statement" is a message in which nobody is said to have anything
+# ("how long does the stomach flu last, it's going around my office"). Allowing it cut routine
+# escalations on the training split's cross-validation from 10.2% to 9.7% at the same recall.
+LOWERING_CONTEXTS = frozenset(
+    ("question", "past", "hypothetical", "negated", "third_party", "statement")
+)
 MIN_WORDS = 3
 
 RULES = "rules"  # the rules' level stands (the classifier agreed, or was lower)

@@ -12,8 +12,9 @@ frame tells a report from a question. `situation` names the frame of a whole mes
 - `negated`: every symptom denied ("no chest pain, just asking about heartburn");
 - `statement`: none of these (a greeting, a request about the portal).
 
-The gate uses it only to let an *urgent* rule match be lowered to routine when the classifier
-agrees; a report is never lowered, and an emergency is never lowered by anything.
+The gate uses it only to let an *urgent* symptom rule's match be lowered to routine when the
+classifier agrees (any frame but `report`); a report is never lowered, and an emergency is never
+lowered by anything.
 """
 
 from __future__ import annotations

@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MESSAGES_DIR = DATA_DIR / "messages"
@@ -40,44 +41,68 @@ def _bucket(text: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-class DataError(ValueError):
-    """A labelled file that cannot be read: says which file and line, and why."""
+class CaseFileError(ValueError):
+    """A labelled-message file that cannot be read: says which file and line, and why."""
 
 
-def examples_read(paths: Iterable[Path] | None = None) -> list[Example]:
-    """Every labelled message, deduplicated by text (the first occurrence wins)."""
-    files = sorted(MESSAGES_DIR.glob("*.jsonl")) if paths is None else list(paths)
+def cases_read(path: str | Path) -> list[dict[str, Any]]:
+    """The rows of one JSONL file of labelled messages, in order, as written (no deduplication).
+
+    Each row is an object with a non-empty `text` string and a `label` of `LEVELS`; any other key
+    (`category`, `why`, `tags`, ...) is kept. The one reader of labelled files: the evaluation
+    command reads a file with it, and the training reads `data/messages/` through `examples_read`.
+    """
+    return [row for _, row in _numbered_rows(Path(path))]
+
+
+def _numbered_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, row) of every labelled message in `path`; CaseFileError names a bad line."""
+    if not path.is_file():
+        raise CaseFileError(f"{path}: no such file")
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CaseFileError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+            text = row.get("text") if isinstance(row, dict) else None
+            if not isinstance(text, str) or not text.strip():
+                raise CaseFileError(f"{path}:{number}: expected an object with a 'text' string")
+            if row.get("label") not in LEVELS:
+                raise CaseFileError(
+                    f"{path}:{number}: 'label' must be one of {', '.join(LEVELS)}, "
+                    f"got {row.get('label')!r}"
+                )
+            yield number, row
+
+
+def examples_read(directory: Path = MESSAGES_DIR) -> list[Example]:
+    """Every labelled message of the `*.jsonl` files in `directory` (default: `data/messages/`),
+    deduplicated by text (the first occurrence wins)."""
+    files = sorted(Path(directory).glob("*.jsonl"))
+    if not files:
+        raise CaseFileError(f"{directory}: no labelled *.jsonl files")
     seen: set[str] = set()
     out: list[Example] = []
     for path in files:
-        with Path(path).open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-                text = row.get("text") if isinstance(row, dict) else None
-                if not isinstance(text, str) or not text.strip():
-                    raise DataError(f"{path}:{number}: expected an object with a 'text' string")
-                if row.get("label") not in LEVELS:
-                    raise DataError(f"{path}:{number}: bad label {row.get('label')!r}")
-                key = " ".join(text.split()).casefold()
-                if key in seen:
-                    continue
-                seen.add(key)
-                out.append(
-                    Example(
-                        text=text,
-                        label=row["label"],
-                        category=str(row.get("category") or "uncategorised"),
-                        why=str(row.get("why") or ""),
-                        voice=str(row.get("voice") or ""),
-                        lang=str(row.get("lang") or "en"),
-                        source=f"{Path(path).name}:{number}",
-                    )
+        for number, row in _numbered_rows(Path(path)):
+            key = " ".join(row["text"].split()).casefold()
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(
+                Example(
+                    text=row["text"],
+                    label=row["label"],
+                    category=str(row.get("category") or "uncategorised"),
+                    why=str(row.get("why") or ""),
+                    voice=str(row.get("voice") or ""),
+                    lang=str(row.get("lang") or "en"),
+                    source=f"{Path(path).name}:{number}",
                 )
+            )
     return out
 
 

@@ -7,7 +7,7 @@ routine") are just words: they can never lower a decision.
 
 Layers, each explainable to a nurse:
 
-1. **Normalise** (`normalise.clean` then `normalise.Text`): Unicode NFKC, invisible characters,
+1. **Normalise** (`cleaning.clean` then `normalise.Text`): Unicode NFKC, invisible characters,
    look-alike letters, leetspeak, spaced and run-together words, repeated letters; then
    case-fold, strip accents, expand contractions and chat slang, correct misspelled key words.
 2. **Red-flag rules** (`rules/`, one file per clinical category): reviewed patterns with a
@@ -27,16 +27,15 @@ with per-category recall and which layer decided.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from assistant.escalation import combine as _combine_policy
 from assistant.escalation import context as _context
 from assistant.escalation import model as _model
-from assistant.escalation.normalise import Text, clean
+from assistant.escalation.cleaning import clean
+from assistant.escalation.normalise import Text
 from assistant.escalation.rules import EMERGENCY, ROUTINE, RULES, SEVERITY, URGENT, Level, Rule
 from assistant.escalation.rules import instructions as _instructions
 from assistant.escalation.rules.readings import numbers_read
@@ -139,7 +138,7 @@ def _combine(
         probs=pred.probabilities,
         policy=pred.policy,
     )
-    common = {
+    common: dict[str, Any] = {
         "probabilities": tuple(pred.probabilities.items()),
         "exemplars": pred.exemplars,
         "classifier_layer": pred.layer,
@@ -147,25 +146,7 @@ def _combine(
         "rule_level": by_rules.level,
     }
     if how == _combine_policy.LOWERED:
-        # A symptom word in a question ("how to prevent a shingles outbreak"): both the context
-        # and the classifier say it is not someone reporting it. Never done for an emergency.
-        return Decision(
-            level=ROUTINE,
-            rule_id=CONTEXT_LOWERED_ID,
-            rule_title="Question about a condition, not a report",
-            category="education",
-            matched=by_rules.matched,
-            rationale=(
-                f"The urgent rule {by_rules.rule_id} matched, but the message is a {situation}, "
-                f"not a report of a present problem, and the classifier puts it at routine "
-                f"({pred.probabilities[ROUTINE]:.2f}); it is answered from the knowledge base."
-            ),
-            instructions="",
-            also_matched=(by_rules.rule_id, *by_rules.also_matched),
-            decided_by="classifier",
-            probability=pred.probabilities[ROUTINE],
-            **common,
-        )
+        return _lowered(by_rules, pred, situation, common)
     if how == _combine_policy.RULES:
         agrees = pred.level == by_rules.level
         decided_by = "none" if not by_rules.escalates else ("both" if agrees else "rule")
@@ -175,7 +156,42 @@ def _combine(
             probability=pred.probabilities[by_rules.level],
             **common,
         )
-    # The classifier raises the level above what the rules found.
+    return _raised(level, by_rules, pred, prepared, common)
+
+
+def _lowered(
+    by_rules: Decision, pred: _model.Prediction, situation: str, common: dict[str, Any]
+) -> Decision:
+    """A symptom word in a question ("how to prevent a shingles outbreak"): both the context and
+    the classifier say it is not someone reporting it. Never done for an emergency."""
+    return Decision(
+        level=ROUTINE,
+        rule_id=CONTEXT_LOWERED_ID,
+        rule_title="Question about a condition, not a report",
+        category="education",
+        matched=by_rules.matched,
+        rationale=(
+            f"The urgent rule {by_rules.rule_id} matched, but the message is a {situation}, "
+            f"not a report of a present problem, and the classifier puts it at routine "
+            f"({pred.probabilities[ROUTINE]:.2f}); it is answered from the knowledge base."
+        ),
+        instructions="",
+        also_matched=(by_rules.rule_id, *by_rules.also_matched),
+        decided_by="classifier",
+        probability=pred.probabilities[ROUTINE],
+        **common,
+    )
+
+
+def _raised(
+    level: str,
+    by_rules: Decision,
+    pred: _model.Prediction,
+    prepared: Text,
+    common: dict[str, Any],
+) -> Decision:
+    """The classifier raised the level above what the rules found: the instructions follow the
+    clinical category of its nearest labelled messages at that level."""
     category = pred.category or ("general" if level == EMERGENCY else "new_symptom")
     key = _CATEGORY_INSTRUCTIONS.get(category, _instructions.EMERGENCY)
     if level == URGENT:
@@ -268,35 +284,6 @@ def rule_get(rule_id: str) -> Rule | None:
 
 
 # --- Evaluation -----------------------------------------------------------------------------------
-class CaseFileError(ValueError):
-    """A labelled-message file that cannot be read: says which file and line."""
-
-
-def cases_read(path: str | Path) -> list[dict[str, Any]]:
-    """Rows of a JSONL file of {"text", "label", ...}; CaseFileError names the bad line."""
-    path = Path(path)
-    if not path.is_file():
-        raise CaseFileError(f"{path}: no such file")
-    rows: list[dict[str, Any]] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CaseFileError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-                raise CaseFileError(f"{path}:{number}: expected an object with a 'text' string")
-            if row.get("label") not in LEVELS:
-                raise CaseFileError(
-                    f"{path}:{number}: 'label' must be one of {', '.join(LEVELS)}, "
-                    f"got {row.get('label')!r}"
-                )
-            rows.append(row)
-    return rows
-
-
 def _ratio(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
@@ -368,10 +355,8 @@ __all__ = [
     "LEVELS",
     "NO_MATCH_ID",
     "RULES",
-    "CaseFileError",
     "Decision",
     "Rule",
-    "cases_read",
     "classify",
     "evaluate",
     "rule_get",

@@ -2,7 +2,7 @@
 
 Rules recognise the words they were given; patients use others ("he went stiff and now he won't
 answer me" is a seizure no rule names). This layer reads the normalised message (`Text.norm`, after
-`normalise.clean`) two ways and returns a level, its probabilities and the nearest labelled
+`cleaning.clean`) two ways and returns a level, its probabilities and the nearest labelled
 messages, so a nurse can see *why* it decided:
 
 - **lexical**: hashed word unigrams and bigrams and character 3-5-grams inside words, sublinear
@@ -261,7 +261,7 @@ def sentence_vector(text: str) -> np.ndarray | None:
 def classifier() -> Classifier | None:
     """The stored classifier, or None when the model file is missing or unreadable (logged)."""
     try:
-        return Classifier.load()
+        return Classifier.load(MODEL_FILE)
     except Exception:
         logger.exception("escalation: no classifier model at %s; rules only", MODEL_FILE)
         return None

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from assistant.escalation.cleaning import clean
 from assistant.escalation.gate import Decision
-from assistant.escalation.normalise import Text, clean
+from assistant.escalation.normalise import Text
 from assistant.escalation.rules import EMERGENCY, SEVERITY
 from assistant.escalation.rules import instructions as _instructions
 

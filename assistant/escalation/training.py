@@ -8,9 +8,10 @@ The policy (`combine.Policy`: thresholds, and the limits on raising and lowering
 is chosen on five-fold cross-validation of the training split, on the *whole gate*: the rules, the
 context and the out-of-fold probabilities joined by the same `combine.combined_level` the gate
 calls. The classifier is held to a budget of false alarms on top of the rules' own
-(`FALSE_ALARM_BUDGET`, `OVERTRIAGE_BUDGET`), and within it the policy that catches the most
-emergencies, then the most urgent messages, wins. A threshold chosen for recall alone sank to
-0.06 and sent "who won the football game last night?" to 911: an alarm nobody heeds is no safety.
+(`FALSE_ALARM_BUDGET`, `OVERTRIAGE_BUDGET`); among the policies within it whose emergency and
+urgent recall are within a tolerance of the best, the one with the fewest false alarms wins. A
+threshold chosen for recall alone sank to 0.06 and sent "who won the football game last night?"
+to 911: an alarm nobody heeds is no safety.
 """
 
 from __future__ import annotations
@@ -30,15 +31,20 @@ import numpy as np
 from assistant.escalation import context as _context
 from assistant.escalation import gate
 from assistant.escalation import model as _model
+from assistant.escalation.cleaning import clean
 from assistant.escalation.combine import Policy, combined_level
 from assistant.escalation.data import Example
-from assistant.escalation.normalise import Text, clean
+from assistant.escalation.normalise import Text
 from assistant.escalation.rules.readings import numbers_read
 
 # What the classifier may add to the rules' own alarms, on the training split's cross-validation:
 # routine messages it escalates, and urgent ones it raises to a 911 emergency.
 FALSE_ALARM_BUDGET = 0.04
 OVERTRIAGE_BUDGET = 0.15
+# Policies within these of the best cross-validated recall count as equally good, and the one with
+# the fewest routine messages escalated wins (see `policy_choose`).
+EMERGENCY_TOLERANCE = 0.005
+URGENT_TOLERANCE = 0.01
 THRESHOLD_BOUNDS = (0.05, 0.95)
 RAISE_GRID = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: an urgent rule is never raised
 # Never: a rule that read a number and found it below its crisis threshold ("my sugar is 320")
@@ -192,53 +198,79 @@ def _lowest(grid: Sequence[float], within: Callable[[float], bool]) -> float:
 def policy_choose(
     probs: np.ndarray, labels: np.ndarray, inputs: Sequence[GateInputs]
 ) -> tuple[Policy, dict[str, float]]:
-    """The policy whose simulated gate catches the most emergencies within the alarm budgets.
+    """The policy whose simulated gate catches the most emergencies for the fewest false alarms.
 
     The classifier is held to two budgets on top of what the rules alone decide: the routine
     messages it escalates (`FALSE_ALARM_BUDGET`) and the urgent messages it raises to an
     emergency, which tells a patient to call 911 (`OVERTRIAGE_BUDGET`). For each setting of the
-    raising and lowering limits, each threshold is the lowest that keeps both within budget
-    (emergency first, then urgent); the policy with the highest emergency recall wins, then
-    urgent recall, then the fewest routine escalations, then the stricter limits.
+    raising and lowering limits, each threshold is the lowest that keeps both costs within budget
+    (emergency first, then urgent).
+
+    Among these candidates, those whose emergency recall is within `EMERGENCY_TOLERANCE` of the
+    best, and whose urgent recall is then within `URGENT_TOLERANCE` of the best of those, compete
+    on the fewest routine messages escalated, then emergency recall, urgent recall and the
+    stricter limits. Ranking emergency recall strictly first let one or two messages swing the
+    emergency threshold between 0.25 and 0.35 and spent the whole budget on the last emergency.
     """
-    lo, hi = THRESHOLD_BOUNDS
-    grid = [round(float(t), 2) for t in np.arange(hi, lo - 1e-9, -0.01)]
-    rule_levels = np.array([g.rule_level for g in inputs])
+    candidates = [_candidate(probs, labels, inputs, setting) for setting in _settings()]
+    best_emergency = max(found["emergency_recall"] for _, found in candidates)
+    near = [
+        c for c in candidates if c[1]["emergency_recall"] >= best_emergency - EMERGENCY_TOLERANCE
+    ]
+    best_urgent = max(found["urgent_recall"] for _, found in near)
+    near = [c for c in near if c[1]["urgent_recall"] >= best_urgent - URGENT_TOLERANCE]
+
+    def key(candidate: tuple[Policy, dict[str, float]]) -> tuple[float, ...]:
+        policy, found = candidate
+        return (
+            found["routine_escalated_rate"],
+            -found["emergency_recall"],
+            -found["urgent_recall"],
+            -policy.raise_over_urgent,
+            -policy.raise_over_reading,
+            -policy.routine_agreement,
+            -policy.t_emergency,
+        )
+
+    return min(near, key=key)
+
+
+def _settings() -> list[tuple[float, float, float]]:
+    """(raise_over_urgent, raise_over_reading, routine_agreement) settings the search tries."""
     settings = [
         (raise_over, max(raise_over, reading), agreement)
         for raise_over in RAISE_GRID
         for reading in READING_GRID
         for agreement in AGREEMENT_GRID
     ]
-    best: tuple[tuple[float, ...], Policy, dict[str, float]] | None = None
-    for raise_over, reading, agreement in dict.fromkeys(settings):
+    return list(dict.fromkeys(settings))
 
-        def make(t_em: float, t_urg: float) -> Policy:
-            return Policy(t_em, t_urg, raise_over, reading, agreement)  # noqa: B023
 
-        def within(policy: Policy) -> bool:
-            found = _figures(_gate_levels(probs, inputs, policy), labels, rule_levels)
-            return (
-                found["routine_escalated_by_classifier"] <= FALSE_ALARM_BUDGET
-                and found["urgent_raised_to_emergency_by_classifier"] <= OVERTRIAGE_BUDGET
-            )
+def _candidate(
+    probs: np.ndarray,
+    labels: np.ndarray,
+    inputs: Sequence[GateInputs],
+    setting: tuple[float, float, float],
+) -> tuple[Policy, dict[str, float]]:
+    """For one setting, the lowest thresholds keeping the classifier's costs within budget."""
+    lo, hi = THRESHOLD_BOUNDS
+    grid = [round(float(t), 2) for t in np.arange(hi, lo - 1e-9, -0.01)]
+    rule_levels = np.array([g.rule_level for g in inputs])
 
-        t_em = _lowest(grid, lambda t: within(make(t, 1.01)))
-        t_urg = _lowest(grid, lambda t: within(make(t_em, t)))  # noqa: B023
-        policy = make(t_em, t_urg)
+    def make(t_em: float, t_urg: float) -> Policy:
+        return Policy(t_em, t_urg, *setting)
+
+    def within(policy: Policy) -> bool:
         found = _figures(_gate_levels(probs, inputs, policy), labels, rule_levels)
-        key = (
-            -found["emergency_recall"],
-            -found["urgent_recall"],
-            found["routine_escalated_rate"],
-            -raise_over,
-            -reading,
-            -agreement,
+        return (
+            found["routine_escalated_by_classifier"] <= FALSE_ALARM_BUDGET
+            and found["urgent_raised_to_emergency_by_classifier"] <= OVERTRIAGE_BUDGET
         )
-        if best is None or key < best[0]:
-            best = (key, policy, found)
-    assert best is not None
-    return best[1], best[2]
+
+    t_em = _lowest(grid, lambda t: within(make(t, 1.01)))
+    t_urg = _lowest(grid, lambda t: within(make(t_em, t)))
+    policy = make(t_em, t_urg)
+    return policy, _figures(_gate_levels(probs, inputs, policy), labels, rule_levels)
 
 
 def fit(
@@ -247,9 +279,7 @@ def fit(
     embed: Callable[[Sequence[str]], np.ndarray] | None,
     log: Callable[[str], None] = lambda _m: None,
 ) -> dict[str, np.ndarray]:
-    """Fit the two classifiers and choose their thresholds; returns the arrays of `model.npz`."""
-    from sklearn.model_selection import StratifiedKFold
-
+    """Fit the two classifiers and choose their policies; returns the arrays of `model.npz`."""
     texts = [e.text for e in examples]
     cleaned = [clean(t) for t in texts]
     norms = [Text.of(t).norm for t in cleaned]
@@ -260,22 +290,9 @@ def fit(
         log(f"embedding {len(texts)} messages")
         vectors = np.asarray(embed(cleaned), dtype=np.float32)
     x_full = _design(norms, vectors)
-    x_lex = _design(norms, None)
+    x_lex = _design(norms, None) if vectors is not None else x_full
 
-    # Cross-validated probabilities for the thresholds (stratified by label and category).
-    strata = [f"{e.label}/{e.category}" for e in examples]
-    small = {s for s, n in Counter(strata).items() if n < FOLDS}
-    strata = [e.label if s in small else s for s, e in zip(strata, examples, strict=True)]
-    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
-    oof_full = np.zeros((len(texts), 3))
-    oof_lex = np.zeros((len(texts), 3))
-    for k, (tr, te) in enumerate(folds.split(np.zeros(len(texts)), strata), start=1):
-        log(f"fold {k}/{FOLDS}")
-        oof_full[te] = _probabilities(_fit_lr(x_full[tr], labels[tr]), x_full[te])
-        if vectors is not None:
-            oof_lex[te] = _probabilities(_fit_lr(x_lex[tr], labels[tr]), x_lex[te])
-    if vectors is None:
-        oof_lex = oof_full
+    oof_full, oof_lex = _out_of_fold(examples, labels, x_full, x_lex, log)
     policy, cv = policy_choose(oof_full, labels, inputs)
     policy_lex, cv_lex = policy_choose(oof_lex, labels, inputs)
     log(f"policy {policy.to_dict()}: cross-validated gate {cv}")
@@ -283,18 +300,6 @@ def fit(
 
     full = _fit_lr(x_full, labels)
     lex = _fit_lr(x_lex, labels) if vectors is not None else full
-    order = [list(full.classes_).index(c) for c in _model.CLASSES]
-    coef_full = full.coef_[order]  # (3, D [+ d])
-    coef_lex = lex.coef_[[list(lex.classes_).index(c) for c in _model.CLASSES]]
-    used = np.flatnonzero(
-        (np.abs(coef_full[:, : _model.FEATURE_DIM]).sum(0) > 0)
-        | (np.abs(coef_lex[:, : _model.FEATURE_DIM]).sum(0) > 0)
-    )
-    dense = (
-        coef_full[:, _model.FEATURE_DIM :].T
-        if vectors is not None
-        else np.zeros((0, 3), dtype=np.float32)
-    )
     meta = {
         "version": f"lr-{len(texts)}-{'dense' if vectors is not None else 'lexical'}",
         "trained_on": len(texts),
@@ -311,20 +316,65 @@ def fit(
         "category": [e.category for e in examples],
         "norm": norms,
     }
+    return _arrays(full, lex, vectors, meta, exemplars)
+
+
+def _out_of_fold(
+    examples: Sequence[Example],
+    labels: np.ndarray,
+    x_full: Any,
+    x_lex: Any,
+    log: Callable[[str], None],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Five-fold out-of-fold probabilities of both models (folds stratified by label and
+    category): what the policy is chosen on, so no message is scored by a model that saw it."""
+    from sklearn.model_selection import StratifiedKFold
+
+    strata = [f"{e.label}/{e.category}" for e in examples]
+    small = {s for s, n in Counter(strata).items() if n < FOLDS}
+    strata = [e.label if s in small else s for s, e in zip(strata, examples, strict=True)]
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
+    oof_full = np.zeros((len(examples), 3))
+    oof_lex = np.zeros((len(examples), 3))
+    for k, (tr, te) in enumerate(folds.split(np.zeros(len(examples)), strata), start=1):
+        log(f"fold {k}/{FOLDS}")
+        oof_full[te] = _probabilities(_fit_lr(x_full[tr], labels[tr]), x_full[te])
+        if x_lex is not x_full:
+            oof_lex[te] = _probabilities(_fit_lr(x_lex[tr], labels[tr]), x_lex[te])
+    return oof_full, (oof_full if x_lex is x_full else oof_lex)
+
+
+def _arrays(
+    full: Any,
+    lex: Any,
+    vectors: np.ndarray | None,
+    meta: dict[str, Any],
+    exemplars: dict[str, list[str]],
+) -> dict[str, np.ndarray]:
+    """The fitted models as the arrays of `model.npz`: only the lexical features either model
+    uses, the dense weights, the biases, and the labelled exemplars with their vectors."""
+    order_full = [list(full.classes_).index(c) for c in _model.CLASSES]
+    order_lex = [list(lex.classes_).index(c) for c in _model.CLASSES]
+    coef_full = full.coef_[order_full]  # (3, D [+ d])
+    coef_lex = lex.coef_[order_lex]
+    used = np.flatnonzero(
+        (np.abs(coef_full[:, : _model.FEATURE_DIM]).sum(0) > 0)
+        | (np.abs(coef_lex[:, : _model.FEATURE_DIM]).sum(0) > 0)
+    )
+    dense = (
+        coef_full[:, _model.FEATURE_DIM :].T
+        if vectors is not None
+        else np.zeros((0, 3), dtype=np.float32)
+    )
+    no_vectors = np.zeros((len(exemplars["text"]), 0), dtype=np.float16)
     return {
         "meta": np.array(json.dumps(meta)),
         "lex_idx": used.astype(np.int32),
         "lex_full": coef_full[:, used].T.astype(np.float32),
         "lex_only": coef_lex[:, used].T.astype(np.float32),
         "dense": dense.astype(np.float32),
-        "b_full": full.intercept_[order].astype(np.float32),
-        "b_only": lex.intercept_[[list(lex.classes_).index(c) for c in _model.CLASSES]].astype(
-            np.float32
-        ),
+        "b_full": full.intercept_[order_full].astype(np.float32),
+        "b_only": lex.intercept_[order_lex].astype(np.float32),
         "exemplars": np.array(json.dumps(exemplars, ensure_ascii=False)),
-        "ex_dense": (
-            vectors.astype(np.float16)
-            if vectors is not None
-            else np.zeros((len(texts), 0), dtype=np.float16)
-        ),
+        "ex_dense": vectors.astype(np.float16) if vectors is not None else no_vectors,
     }

@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from assistant.escalation import classify, data, gate, model
-from assistant.escalation.normalise import clean
+from assistant.escalation.cleaning import clean
 from assistant.escalation.rules import SEVERITY
 
 CHEST = "I have crushing chest pain right now"
@@ -29,7 +29,7 @@ def gate_layer(request):
         from assistant.apps import _gate_embedder_attach
 
         _gate_embedder_attach()
-        if classify("hello").classifier_layer != "lexical+dense":
+        if classify(CHEST).classifier_layer != "lexical+dense":
             pytest.skip("no exported embedding model on this machine yet")
     yield request.param
     from assistant.apps import _gate_embedder_attach
@@ -61,6 +61,12 @@ def test_spelling_tricks_do_not_hide_an_emergency(disguised):
 def test_cleaning_leaves_measurements_codes_and_times_alone():
     text = "My a1c is 9.5, I take 10mg at 10:30 and my BP was 150/95 on the 2nd"
     assert clean(text) == text
+
+
+def test_cleaning_leaves_a_hyphenated_age_a_number():
+    text = "my 18-month-old and my 3-year-old got into the pills"
+    assert clean(text) == text
+    assert clean("my 3-year-old ch3wed a b4ttery") == "my 3-year-old chewed a battery"
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.escalation.normalise import KEY_WORDS, PROTECTED_WORDS, Text, correct_spelling
+from assistant.escalation.normalise import Text
+from assistant.escalation.spelling import KEY_WORDS, PROTECTED_WORDS, correct_spelling
 
 
 def norm(message: str) -> str:

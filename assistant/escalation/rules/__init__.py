@@ -31,13 +31,14 @@ from .metabolic import BLOOD_SUGAR, DIABETES_MEDICINE_CONFUSION
 from .new_symptom import NEW_SYMPTOM
 from .poisoning_overdose import MEDICINE_MISTAKE_WITH_DANGER, OVERDOSE
 from .results_readings import HIGH_SUGAR, LAB_VALUES, LOW_SUGAR
-from .self_harm import SELF_HARM, SUICIDE_MENTION
+from .self_harm import FAREWELL, SELF_HARM, SUICIDE_MENTION
 from .stroke_neuro import HEAD_INJURY, SEIZURE, STROKE, UNRESPONSIVE
 from .violence_abuse import VIOLENCE
 
 EMERGENCY_RULES: tuple[Rule, ...] = (
     SELF_HARM,
     SUICIDE_MENTION,
+    FAREWELL,
     VIOLENCE,
     OVERDOSE,
     MEDICINE_MISTAKE_WITH_DANGER,

@@ -29,7 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.escalation.normalise import FAMILY, Text, words
+from assistant.escalation.normalise import FAMILY, Text
+from assistant.escalation.spelling import words
 
 Level = Literal["emergency", "urgent", "routine"]
 EMERGENCY: Level = "emergency"

@@ -60,9 +60,10 @@ OVERDOSE = Rule(
         rf"(?:{FAMILY}|someone elses|somebody elses) {G2}{PILLS}\b",
         r"\b(?:se tomo|me tome|tomo|se comio|se trago|trago) (?:\w+ ){0,3}?(?:pastillas|pildoras|"
         rf"medicinas?|medicamentos?) de (?:mi|su|la|el) {FAMILY}\b",
-        r"\b(?:hij[oa]|bebe|nin[oa]) (?:\w+ ){0,2}?(?:se tomo|se comio|se trago|trago|tomo) "
+        rf"\b{CHILD} (?:\w+ ){{0,2}}?(?:se tomo|se comio|se trago|trago|tomo) "
         r"(?:\w+ ){0,3}?(?:pastillas|pildoras|medicinas?|medicamentos?|tabletas|cloro|jabon)\b",
-        rf"\b{CHILD} {G2}(?:got into|ate|eaten|swallowed|chewed|drank|got ahold of|got hold of) "
+        rf"\b{CHILD} {G2}(?:got into|getting into|ate|eaten|eating|swallowed|swallowing|chewed|"
+        rf"chewing(?: on)?|sucking on|drank|drinking|got ahold of|got hold of) "
         rf"{G4}{PILLS}\b",
         r"(?<!food )\bpoison(?:ed|ing)?\b(?! ivy| oak| sumac)",
         r"\bcarbon monoxide\b",
@@ -76,7 +77,8 @@ OVERDOSE = Rule(
         r"\b(?:me tome|tome|se tomo|tomo) (?:\w+ ){0,2}?demasiad\w*\b",
         r"\bsobredosis\b|\benvenen\w*\b",
         r"\b(?:se tomo|tomo|bebio|se bebio|se comio|trago|se trago) (?:\w+ ){0,2}?(?:cloro|lejia|"
-        r"veneno|detergente|pila|bateria|insecticida|gasolina)\b",
+        r"veneno|detergente|pila|bateria|insecticida|gasolina|imanes|iman|baterias|pilas|"
+        r"capsulas de detergente|parches?|aceite de lampara|anticongelante|limpiador)\b",
     ),
     finder=_many_pills,
     examples=(
@@ -94,6 +96,8 @@ OVERDOSE = Rule(
         "my daughter drank dish soap",
         "I took my husband's oxycodone",
         "mi hija se tomó unas pastillas de mi mamá",
+        "our 18-month-old was chewing on my nicotine gummies",
+        "el bebé se tragó dos imanes de la nevera",
     ),
     counter_examples=(
         "I took 2 tylenol for my headache",
@@ -101,6 +105,7 @@ OVERDOSE = Rule(
         "I took 20 units of insulin this morning",
         "how do I get rid of poison ivy?",
         "how much acetaminophen causes an overdose?",
+        "my 2 year old swallowed a watermelon seed, he's fine and playing",
     ),
     instructions=say.OVERDOSE,
     education_lowerable=True,

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.escalation.normalise import (
-    Text,
-    words,
-)
+from assistant.escalation.normalise import Text
+from assistant.escalation.spelling import words
 
 from .base import Span
 from .vocabulary import CRISIS_WORDS

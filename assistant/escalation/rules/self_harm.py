@@ -152,3 +152,85 @@ SUICIDE_MENTION = Rule(
     instructions=say.SELF_HARM,
     education_lowerable=True,
 )
+
+FAREWELL = Rule(
+    id="emergency.farewell",
+    level=EMERGENCY,
+    category="self_harm",
+    title="A farewell: a time after which the writer will not be there, with affairs settled",
+    rationale=(
+        "Indirect signs of intent count as intent (taxonomy `self_harm`, resting on MedlinePlus "
+        "'If someone talks about suicide, take it seriously'): goodbyes and letters, giving away "
+        "possessions, settling affairs, a chosen time. Either alone is often innocent (a move, a "
+        "holiday, a will before surgery), so the rule needs both in one message: a statement that "
+        "the writer will not be there or need anything after a time ('I won't be here by then', "
+        "'you won't hear from me after tonight', 'ya no voy a estar') and a settled decision or "
+        "goodbye ('I've decided', 'my affairs are in order', 'I gave away my cat', 'me despedí')."
+    ),
+    patterns=(
+        r"\b(?:wont|will not|am not going to) be (?:here|around|alive|there)\b",
+        r"\b(?:wont|will not) (?:be )?(?:need|needing|take|taking|use|using) (?:\w+ ){0,3}?"
+        r"(?:anymore|any more|again|after (?:tonight|today|tomorrow|this \w+|the weekend"
+        r"|\w+day))\b",
+        r"\b(?:you|they|anyone|nobody|no one) (?:wont|will not|will never) (?:hear from|see"
+        r"|have to (?:deal with|worry about)) me (?:again|anymore|after|much longer)\b",
+        r"\b(?:before|after|once) i (?:go|am gone|leave) (?:tonight|today|tomorrow|for good)\b",
+        r"\b(?:finally|forever) (?:get to |going to |gonna )?(?:rest|sleep|be free|be at peace)\b",
+        r"\b(?:they|you|she|he|everyone|my \w+) will understand why\b",
+        r"\b(?:it|this|everything) ends (?:tonight|today|tomorrow|this \w+|on \w+day)\b",
+        r"\b(?:was|is)(?:nt| not) (?:\w+ )?(?:her|his|your|their|anyones|anybodys) fault\b",
+        r"\b(?:last time|never again) (?:\w+ ){0,2}?(?:bother|write|message|contact) "
+        r"(?:you|anyone)",
+        r"\btalk me out of it\b",
+        r"\btake care of (?:my \w+|mom|dad|the kids|everyone|them) for me\b",
+        # Spanish
+        r"\b(?:ya )?no (?:\w+ )?(?:voy|vamos) a (?:estar|seguir aqui|necesitar\w*)\b",
+        r"\b(?:ya )?no (?:van|vas) a saber (?:mas )?de mi\b",
+        r"\b(?:esta|es) (?:es )?mi despedida\b",
+        r"\bcuiden (?:a \w+|de \w+) por mi\b",
+    ),
+    # A settled decision or a goodbye, in a message that gives no everyday reason for being away
+    # (a move, a holiday, a new job, a surgery): one pattern over the whole message.
+    requires=(
+        r"^(?!.*\b(?:vacation|holiday|trip|travel\w*|moving|relocat\w*|retir\w*|switch\w*"
+        r"|transfer\w*|new job|job (?:in|at|offer)|surgery|procedure|deploy\w*|mudo|mudanza"
+        r"|mudamos|vacaciones|viaje|cirugia|jubil\w*|me cambio)\b).*?(?:"
+        r"\bi (?:have |am |had )?(?:already )?(?:decided|made (?:my|the|a) (?:choice|decision)"
+        r"|made (?:my )?peace|at peace)\b|\bmade up my mind\b|\bmy mind is made up\b"
+        r"|\btaking care of it myself\b"
+        r"|\b(?:said|saying|say) (?:my |our )?goodbyes?\b|\bgoodbye\b|\bfarewell\b"
+        r"|\b(?:affairs|everything|things|it all|the bills|my bills) (?:is |are )?(?:all )?(?:in "
+        r"order|arranged|sorted|taken care of|settled|planned|paid)\b"
+        r"|\b(?:wrote|written|writing|left) (?:\w+ ){0,3}?(?:letters?|notes?)\b|\bletters are\b"
+        r"|\b(?:gave|given|giving) (?:away )?(?:\w+ ){0,2}?(?:cat|dog|pets?|things|stuff"
+        r"|belongings|watch|tools)\b|\b(?:gave|giving) away\b"
+        r"|\bsorry (?:for|about) (?:all )?(?:the trouble|everything|being a burden)\b"
+        r"|\btell (?:my \w+|them|everyone|her|him) (?:that )?i love\b|\blove you all\b"
+        r"|\bthank (?:you|u) for everything\b"
+        r"|\b(?:ya )?(?:lo )?decidi\b|\btome (?:mi|la|una) decision\b|\bme despedi\b"
+        r"|\bdeje todo (?:arreglado|listo)\b|\bregale\b|\bcartas? (?:para|a) (?:mi|mis)\b"
+        r"|\bdiganle (?:a \w+ )?que (?:la|lo|los|las) quiero\b"
+        r"|\bperdon por (?:todo|las molestias)\b)",
+    ),
+    examples=(
+        "Don't bother rescheduling my March appointment. I won't be here by then, I've decided.",
+        "My affairs are in order and I've said my goodbyes. I wanted to thank you before I go "
+        "tonight.",
+        "cancel my refills. i wont be taking anything anymore after this weekend, ive made peace "
+        "with it",
+        "I wrote my kids a letter each. Tomorrow they will understand why.",
+        "No me den otra cita. Ya no la voy a necesitar después del viernes, ya lo decidí.",
+    ),
+    counter_examples=(
+        "I won't be around next week, I'm on vacation. Can we move my appointment?",
+        "Please cancel my refill, my doctor stopped it. I won't need it anymore.",
+        "Everything is arranged for my surgery on Friday. What time should I arrive?",
+        "Esta es mi despedida de la clínica, me cambio de seguro el próximo mes.",
+        "This is my last message from this account, I'm switching insurance. Thank you for "
+        "everything!",
+        "My dad decided to retire, so he won't be around the office anymore.",
+        "I've decided to take the job in Denver, so I won't be here after June. Goodbye!",
+    ),
+    instructions=say.SELF_HARM,
+    education_lowerable=True,
+)

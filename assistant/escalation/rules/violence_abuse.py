@@ -9,6 +9,9 @@ from .vocabulary import (
     VIOLENT_OBJECT,
 )
 
+# A sentence that laughs at what it says ("haha", "jaja", "lol") is not telling of a threat.
+_NOT_A_JOKE = r"(?![^.]*\b(?:haha\w*|jaja\w*|jeje\w*|lol|lmao|jk|kidding|joking|bromeando)\b)"
+
 VIOLENCE = Rule(
     id="emergency.violence",
     level=EMERGENCY,
@@ -31,17 +34,34 @@ VIOLENCE = Rule(
         r"\b(?:quiero|voy a|ganas de|pienso|tengo ganas de) (?:\w+ )?(?:matar|lastimar|hacerle "
         r"dano|hacer dano|golpear) (?:a )?(?:alguien|el|ella|ellos|mi \w+|todos)\b",
         r"\b(?:matarlos|matarla|matarlo)\b",
+        # A threat to kill told as reported speech or a story ("he said he'd kill me if I left",
+        # "si lo dejo me mata"), unless the sentence marks it as a joke ("haha").
+        r"\b(?:said|says|told me|tells me|swore|swears|texted|wrote|yelled|screamed|threatens|"
+        r"threatened|keeps saying|warned me)(?: that)? (?:\w+ ){0,4}?(?:kill|shoot|stab|strangle|"
+        r"murder|finish off) (?:me|us|my \w+|the kids?|our \w+)\b" + _NOT_A_JOKE,
+        r"\b(?:nobody|no one|noone) (?:\w+ ){0,2}?(?:leaves|leaving|gets out|getting out) "
+        r"(?:\w+ ){0,2}?alive\b|\bwith (?:us|me|the kids) (?:still )?in (?:it|there|the house)\b"
+        + _NOT_A_JOKE,
+        r"\b(?:me|nos) (?:va|van) a matar\b|\bsi (?:\w+ ){0,5}?(?:me|nos) mata\b|\bno "
+        r"(?:salgo|salimos|sale) viv[oa]s?\b|\bamenaz\w* (?:\w+ )?con matar\w*" + _NOT_A_JOKE,
     ),
     examples=(
         "I'm going to hurt my roommate, I can't control it",
         "I feel like I might hurt my baby",
         "i want to hurt somebody really bad right now",
         "my husband is threatening to kill me",
+        "my ex texted that he'd kill me if I went to the police",
+        "he smashed my phone and said nobody leaves this house alive",
+        "mi pareja dice que me va a matar si llamo a la policía",
+        "si lo dejo me mata, eso me dijo anoche",
     ),
     counter_examples=(
         "I'm worried the medicine I take will hurt my baby",
         "I would never hurt my baby but I'm exhausted",
         "I hurt my back at work",
+        "He said he'd kill me if I ate the last slice of cake, haha",
+        "este dolor de cabeza me mata",
+        "Years ago my ex threatened me but I'm safe now",
     ),
     instructions=say.HARM_TO_OTHERS,
 )

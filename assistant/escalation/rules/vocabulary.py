@@ -18,9 +18,11 @@ PILLS = (
     r"(?:pills?|tablets?|capsules?|caps|tabs|meds|medications?|medicines?|doses?|bottles?|"
     r"vitamins|gummies|edibles?|insulin|" + DRUG_NAMES + r")"
 )
+# A child named by a word or by an age ("my 2 year old", "mi niño de 3 años").
 CHILD = (
     r"(?:toddler|baby|son|daughter|kid|kids|child|grandson|granddaughter|niece|nephew|infant|"
-    r"boy|girl|dog|puppy|cat|hijo|hija|bebe|nino|nina)"
+    r"boy|girl|dog|puppy|cat|hijo|hija|bebe|nino|nina|\d+ (?:, )?(?:year|yr|month|mo|week|wk)"
+    r" (?:, )?olds?)"
 )
 # A word that may sit between a subject and a violent verb, but never a denial or a medicine.
 _VIOLENCE_GAP = r"(?:(?!(?:take|taking|took|never|not|dont|wont|wouldnt|didnt|cant|couldnt)\b)\w+ )"

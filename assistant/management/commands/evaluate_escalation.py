@@ -47,7 +47,7 @@ class Command(BaseCommand):
         if options["labelled"]:
             try:
                 examples = labelled.examples_read()
-            except labelled.DataError as exc:
+            except CaseFileError as exc:
                 raise CommandError(str(exc)) from exc
             if options["labelled"] != "all":
                 examples = labelled.split(examples, options["labelled"])
