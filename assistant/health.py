@@ -67,7 +67,7 @@ def check_redis() -> dict[str, Any]:
 
 
 def check_index() -> dict[str, Any]:
-    from knowledge.services import get_index
+    from knowledge.wiring import get_index
 
     index = get_index()
     index.vectors_current()  # a folder rebuilt by another process is opened here too

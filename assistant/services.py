@@ -306,7 +306,7 @@ def triage_from_settings():
 
 
 def _retriever():
-    from knowledge.services import get_retriever
+    from knowledge.wiring import get_retriever
 
     return get_retriever()
 

@@ -90,7 +90,7 @@ def main() -> None:
 def run(args, settings) -> None:
     from assistant import services
     from assistant.models import Conversation, Message
-    from knowledge.services import get_retriever
+    from knowledge.wiring import get_retriever
 
     questions = []
     with args.questions.open(encoding="utf-8") as fh:

@@ -83,10 +83,10 @@ def _retriever(index_dir: Path | None):
         configured = Path(settings.KNOWLEDGE_INDEX_DIR)
         if not configured.exists():
             sys.exit(f"no index at {configured}: run manage.py reindex, or pass --index-dir")
-        from knowledge.services import get_retriever
+        from knowledge.wiring import get_retriever
 
         return get_retriever()
-    from knowledge.services import index_from_settings
+    from knowledge.wiring import index_from_settings
 
     if not index_dir.exists():
         sys.exit(f"no index at {index_dir}")

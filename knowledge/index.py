@@ -11,7 +11,7 @@ What it holds, per approved section version:
   (SQLite FTS5) next to the Chroma directory by default, or tables in PostgreSQL
   (`knowledge.lexical_pg`, same terms and scores) when the site's database is PostgreSQL: then
   processes on several hosts share it through the database (see
-  `knowledge.services.index_from_settings`).
+  `knowledge.wiring.index_from_settings`).
 Vectors are cached by text in EMBEDDING_CACHE_DIR, so re-indexing unchanged content is cheap.
 
 Callers give it only approved content (`IndexDoc`), and replace or remove sections as their review
@@ -42,7 +42,7 @@ from knowledge.chunking import (
     split_passages,
 )
 from knowledge.embedding import Embedder, EmbeddingCache, embed_with_cache
-from knowledge.lexical import LexicalIndex, SectionMeta
+from knowledge.lexical import LexicalIndex, SectionMeta, lexical_name
 from knowledge.lexical_pg import PostgresLexicalIndex
 from knowledge.passages import PassageHit
 
@@ -582,15 +582,6 @@ def _file_identity(path: Path) -> tuple[int, int] | None:
     except FileNotFoundError:
         return None
     return stat.st_dev, stat.st_ino
-
-
-def lexical_name(collection_prefix: str, *, chroma_host: str | None, directory: Path) -> str:
-    """Under which name the PostgreSQL lexical index pairs with these vectors. A Chroma server is
-    one for every host, and its collections are named by the prefix alone; an embedded Chroma is
-    the directory it lives in (two folders, two indexes, even on one database)."""
-    if chroma_host:
-        return collection_prefix
-    return f"{collection_prefix}:{Path(directory).resolve()}"
 
 
 def destroy(directory: Path) -> None:

@@ -476,3 +476,12 @@ def with_topics(focus: str, topics: Sequence[str]) -> str:
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def lexical_name(collection_prefix: str, *, chroma_host: str | None, directory: Path) -> str:
+    """Under which name the PostgreSQL lexical index pairs with these vectors. A Chroma server is
+    one for every host, and its collections are named by the prefix alone; an embedded Chroma is
+    the directory it lives in (two folders, two indexes, even on one database)."""
+    if chroma_host:
+        return collection_prefix
+    return f"{collection_prefix}:{Path(directory).resolve()}"

@@ -16,12 +16,10 @@ a Celery task (knowledge.tasks), one task per request or bulk action.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -41,6 +39,7 @@ from .models import (
     SectionVersion,
     content_hash,
 )
+from .wiring import get_index
 
 logger = logging.getLogger(__name__)
 
@@ -207,80 +206,6 @@ def _send_index_task(section_ids: set[str]) -> None:
     transaction.on_commit(send)
 
 
-_indexes: dict[tuple[str, str | None, int], Any] = {}
-_indexes_lock = threading.Lock()
-
-
-def index_from_settings(**overrides: Any):
-    """The index configured by Django settings (KNOWLEDGE_INDEX_DIR, EMBEDDING_CACHE_DIR,
-    CHROMA_HOST, CHROMA_PORT, LEXICAL_BACKEND), with defaults when a setting is absent; the
-    index itself (`knowledge.index`) reads no settings."""
-    from .index import KnowledgeIndex
-
-    options: dict[str, Any] = {
-        "directory": Path(getattr(settings, "KNOWLEDGE_INDEX_DIR", "var/index")),
-        "cache_dir": Path(getattr(settings, "EMBEDDING_CACHE_DIR", "var/models")),
-        "chroma_host": getattr(settings, "CHROMA_HOST", None) or None,
-        "chroma_port": int(getattr(settings, "CHROMA_PORT", 8000)),
-        "lexical_database": lexical_database_from_settings(),
-    }
-    options.update(overrides)
-    return KnowledgeIndex(**options)
-
-
-def lexical_database_from_settings() -> str | None:
-    """The PostgreSQL connection string for the lexical index, or None for the SQLite file.
-
-    LEXICAL_BACKEND "postgres" or "sqlite"; empty (the default) follows the site's database: on
-    PostgreSQL, web and worker processes may run on several hosts, which share only the database,
-    Redis and a Chroma server, so the lexical side and the content generation live there too. The
-    connection is the default database's as Django holds it now (under pytest, its test
-    database)."""
-    from django.core.exceptions import ImproperlyConfigured
-    from django.db import connections
-
-    backend = (getattr(settings, "LEXICAL_BACKEND", "") or "").strip().lower()
-    vendor = connections["default"].vendor
-    if backend not in ("", "postgres", "sqlite"):
-        raise ImproperlyConfigured(f"LEXICAL_BACKEND must be postgres or sqlite, not {backend!r}")
-    if backend == "sqlite" or (not backend and vendor != "postgresql"):
-        return None
-    if vendor != "postgresql":
-        raise ImproperlyConfigured("LEXICAL_BACKEND=postgres needs DATABASE_URL on PostgreSQL")
-    from psycopg.conninfo import make_conninfo
-
-    db = connections["default"].settings_dict
-    parts = {
-        "dbname": db.get("NAME"),
-        "user": db.get("USER"),
-        "password": db.get("PASSWORD"),
-        "host": db.get("HOST"),
-        "port": str(db.get("PORT") or ""),
-    }
-    return make_conninfo(**{k: v for k, v in parts.items() if v})
-
-
-def get_index():
-    """The process-wide KnowledgeIndex of the configured folder (or Chroma server): opening one
-    per task would reload the collections and the embedding model every time."""
-    key = (
-        str(settings.KNOWLEDGE_INDEX_DIR),
-        getattr(settings, "CHROMA_HOST", None),
-        int(getattr(settings, "CHROMA_PORT", 8000)),
-    )
-    with _indexes_lock:
-        if key not in _indexes:
-            _indexes[key] = index_from_settings()
-        return _indexes[key]
-
-
-def get_retriever():
-    """The process-wide hybrid retriever over the configured index (see the settings
-    KNOWLEDGE_INDEX_DIR, EMBEDDING_CACHE_DIR, CHROMA_HOST): the one place retrieval is wired to
-    the site; the ranking itself (`knowledge.retrieval`) knows no settings."""
-    return get_index().retriever()
-
-
 Progress = Callable[[int], None]  # called with how many more sections were indexed
 _CHUNK = 2000  # sections per database read / index write (bounded memory and SQL parameters)
 
@@ -302,12 +227,6 @@ def _upsert_in_chunks(index, section_ids: list[str], progress: Progress | None) 
         reported = done
 
     return index.upsert(docs(), batch_sections=_CHUNK, progress=report).sections
-
-
-def reset_index() -> None:
-    """Forget the process-wide index objects (tests that point settings at a new folder)."""
-    with _indexes_lock:
-        _indexes.clear()
 
 
 def index_sync(*, section_ids: Iterable[str], progress: Progress | None = None) -> dict[str, int]:

@@ -60,7 +60,7 @@ def try_question(request: HttpRequest) -> HttpResponse:
         k = form.cleaned_data.get("k") or 10
         started = time.perf_counter()
         try:
-            from .services import get_retriever
+            from .wiring import get_retriever
 
             passages = get_retriever().search(question, k=k, topics=form.topic_list())
         except Exception as exc:  # an empty or missing index: say so instead of failing

@@ -93,7 +93,7 @@ def compose_draft(
 
     patient = escalation.conversation.patient
     if retriever is None:
-        from knowledge.services import get_retriever
+        from knowledge.wiring import get_retriever
 
         retriever = get_retriever()
     if composer is None:

@@ -286,7 +286,7 @@ def _related_search(rule: Rule, retriever: Any) -> EducationLink | None:
 
 
 def _default_retriever() -> Any:
-    from knowledge.services import get_retriever
+    from knowledge.wiring import get_retriever
 
     return get_retriever()
 

@@ -229,5 +229,5 @@ def load_sections(files: Sequence[str] = CORPUS_FILES) -> list:
 def small_retriever(monkeypatch) -> SmallRetriever:
     """Make the chat search a few real sections instead of the full index."""
     retriever = SmallRetriever(load_sections())
-    monkeypatch.setattr("knowledge.services.get_retriever", lambda: retriever, raising=False)
+    monkeypatch.setattr("knowledge.wiring.get_retriever", lambda: retriever, raising=False)
     return retriever

@@ -152,7 +152,7 @@ def small_retriever_inbox(monkeypatch) -> SmallRetriever:
             )
         )
     )
-    monkeypatch.setattr("knowledge.services.get_retriever", lambda: retriever, raising=False)
+    monkeypatch.setattr("knowledge.wiring.get_retriever", lambda: retriever, raising=False)
     return retriever
 
 

@@ -163,7 +163,7 @@ async def test_a_failed_answer_can_be_sent_to_the_care_team(
         def search(self, query, *, k=10, topics=()):
             raise TimeoutError("index did not answer")
 
-    monkeypatch.setattr("knowledge.services.get_retriever", DownRetriever, raising=False)
+    monkeypatch.setattr("knowledge.wiring.get_retriever", DownRetriever, raising=False)
     comm, _ = await connect(conversation.pk, patient_user)
     frames = await ask(comm, "What is high blood pressure?", "f1")
     notice = frames[-1]["message"]

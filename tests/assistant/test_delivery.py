@@ -53,7 +53,7 @@ def index_broken(monkeypatch):
         def search(self, query, *, k=10, topics=()):
             raise ConnectionError("index unavailable")
 
-    monkeypatch.setattr("knowledge.services.get_retriever", Broken, raising=False)
+    monkeypatch.setattr("knowledge.wiring.get_retriever", Broken, raising=False)
 
 
 def _conversation(username="maria.lopez") -> Conversation:
@@ -237,7 +237,7 @@ def test_a_message_pending_past_the_deadline_fails_and_the_patient_is_told(broke
 @pytest.fixture
 def small_index(settings, tmp_path):
     from knowledge.index import IndexDoc
-    from knowledge.services import index_from_settings
+    from knowledge.wiring import index_from_settings
 
     if not MEDQUAD_DIR.is_dir():
         pytest.skip("MedQuAD corpus not available")

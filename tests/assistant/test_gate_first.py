@@ -39,7 +39,7 @@ def _raise(*_args, **_kwargs):
 def everything_else_down(monkeypatch):
     """The index, the retriever factory, the LLM factory and the record loader all raise; the
     answer task is run at once, in-process, as the embedded mode does."""
-    monkeypatch.setattr("knowledge.services.get_retriever", _raise, raising=False)
+    monkeypatch.setattr("knowledge.wiring.get_retriever", _raise, raising=False)
     monkeypatch.setattr(services, "_retriever", _raise)
     monkeypatch.setattr(services, "composer_from_settings", _raise)
     monkeypatch.setattr(services, "triage_from_settings", _raise)

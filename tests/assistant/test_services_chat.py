@@ -135,7 +135,7 @@ def test_a_failing_pipeline_marks_the_message_and_tells_the_patient(
         def search(self, query, *, k=10, topics=()):
             raise ConnectionError("index unavailable")
 
-    monkeypatch.setattr("knowledge.services.get_retriever", BrokenRetriever, raising=False)
+    monkeypatch.setattr("knowledge.wiring.get_retriever", BrokenRetriever, raising=False)
     message = ask(conversation, "What is high blood pressure?")
     with caplog.at_level(logging.ERROR, logger="assistant.services"):
         notice = services.message_answer(message_id=message.pk)

@@ -69,7 +69,7 @@ def heart_retriever(monkeypatch):
         pytest.skip("MedQuAD corpus not available")
     retriever = HeartRetriever()
     # The live server runs in this process: the inbox drafts from these articles.
-    monkeypatch.setattr("knowledge.services.get_retriever", lambda: retriever, raising=False)
+    monkeypatch.setattr("knowledge.wiring.get_retriever", lambda: retriever, raising=False)
     return retriever
 
 

@@ -70,7 +70,7 @@ def index_dir(tmp_path, settings):
 
 def _forget_cached_index() -> None:
     """The index is process-wide; a test with its own folder needs a new one."""
-    from knowledge.services import reset_index
+    from knowledge.wiring import reset_index
 
     reset_index()
 

@@ -9,7 +9,7 @@ from curation_fixtures import needs_corpus
 from django.core.management import call_command
 from django.urls import reverse
 
-from knowledge import services
+from knowledge import services, wiring
 from knowledge.models import Section
 
 pytestmark = [needs_corpus, pytest.mark.django_db, pytest.mark.slow]
@@ -36,7 +36,7 @@ def test_shows_the_sections_found_with_their_version_and_signal_scores(indexed):
     page, found = results(indexed)
 
     assert found[0] == ("GHR_0000804_Sec4", "1")  # the inheritance section of that article
-    passages = services.get_index().search(QUESTION, k=10)
+    passages = wiring.get_index().search(QUESTION, k=10)
     assert [p.section_id for p in passages] == [sid for sid, _ in found]
     for name in passages[0].scores:  # every signal behind the ranking is shown
         assert f'<th scope="row">{name}</th>' in page

@@ -10,7 +10,7 @@ import pytest
 from curation_fixtures import needs_corpus
 from django.core.management import call_command
 
-from knowledge import bulk, services
+from knowledge import bulk, services, wiring
 from knowledge.importers import import_medquad
 from knowledge.models import Section
 from knowledge.selectors import approved_version_set
@@ -19,7 +19,7 @@ pytestmark = [needs_corpus, pytest.mark.django_db, pytest.mark.slow]
 
 
 def index_holds() -> set[tuple[str, int]]:
-    return set(services.get_index().section_versions().items())
+    return set(wiring.get_index().section_versions().items())
 
 
 def assert_agree() -> None:
@@ -31,7 +31,7 @@ FREQUENCY_QUESTION = "How many people are affected by polycystic kidney disease?
 
 def served(section_id: str, query: str = FREQUENCY_QUESTION):
     """The passage retrieval serves for that section when asked `query`, or None."""
-    from knowledge.services import get_retriever
+    from knowledge.wiring import get_retriever
 
     return next(
         (p for p in get_retriever().search(query, k=20) if p.section_id == section_id), None
@@ -146,7 +146,7 @@ def test_reimport_with_changed_text_reindexes_only_that_section(indexed, curator
 
 
 def test_reindex_rebuilds_the_index_from_the_database(indexed, curator):
-    index = services.get_index()
+    index = wiring.get_index()
     # Drift of every kind: a section missing, one the database retired, one stale version.
     index.remove(["GHR_0000804_Sec1"])
     section = Section.objects.get(external_id="GHR_0000804_Sec5")
@@ -165,7 +165,7 @@ def test_reindex_rebuilds_the_index_from_the_database(indexed, curator):
 
 
 def test_reindex_changed_only_repairs_drift_without_a_rebuild(indexed, curator, capsys):
-    index = services.get_index()
+    index = wiring.get_index()
     index.remove(["GHR_0000804_Sec1"])
     total = Section.objects.count()
 
@@ -179,7 +179,7 @@ def test_reindex_changed_only_repairs_drift_without_a_rebuild(indexed, curator, 
 def test_reindex_changed_only_fills_a_lexical_store_that_lacks_sections(indexed, capsys):
     """Vectors held but the lexical entries gone (a write cut short, or the lexical store moved
     to PostgreSQL and still empty): those sections are stale, and only they are rewritten."""
-    index = services.get_index()
+    index = wiring.get_index()
     index.lexical.delete(["GHR_0000804_Sec1", "GHR_0000804_Sec2"])
     assert index.section_versions()["GHR_0000804_Sec1"] == 0
 

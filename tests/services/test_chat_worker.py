@@ -55,7 +55,7 @@ def index_dir(tmp_path, django_db_setup) -> Path:
     in the test database, where the worker started with KNOWLEDGE_INDEX_DIR finds it)."""
     from knowledge.corpus import parse_xml_file
     from knowledge.index import IndexDoc
-    from knowledge.services import index_from_settings
+    from knowledge.wiring import index_from_settings
 
     docs = []
     for rel in INDEX_FILES:

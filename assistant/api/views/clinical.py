@@ -183,7 +183,7 @@ class AnswersView(ApiView):
         """A grounded answer from approved content, by the chat's pipeline: the gate first (an
         emergency gets its instructions and nothing else), then the answer with its citations
         and a provenance record. Nothing is stored but the audit entry."""
-        from knowledge.services import get_retriever
+        from knowledge.wiring import get_retriever
 
         from ...answer.pipeline import answer_question
 
@@ -222,7 +222,7 @@ class KnowledgeSearchView(ApiView):
     def get(self, request):
         """Search approved content (the chat's retriever); only versions approved right now."""
         from knowledge.selectors import approved_version_set
-        from knowledge.services import get_retriever
+        from knowledge.wiring import get_retriever
 
         data = self.validated(s.SearchIn, request.query_params)
         query = clean_text(data["q"])

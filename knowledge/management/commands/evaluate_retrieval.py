@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from knowledge.evaluation import evaluate
 from knowledge.retrieval import MODES, HybridRetriever
-from knowledge.services import index_from_settings
+from knowledge.wiring import index_from_settings
 
 
 class Command(BaseCommand):
