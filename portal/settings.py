@@ -398,7 +398,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["assistant.api.throttling.ClientRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "assistant.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "assistant.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

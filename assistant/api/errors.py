@@ -5,6 +5,8 @@ The text is plain (never HTML); a client shows it as text. A bad field names the
 
 from __future__ import annotations
 
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -53,6 +55,14 @@ def exception_handler(exc, context):
         body["detail"] = _flatten(exc.detail) if hasattr(exc, "detail") else str(exc)
     body.update(getattr(exc, "extra", {}) or {})
     return Response(body, status=response.status_code, headers=_kept_headers(response))
+
+
+@csrf_exempt  # it changes nothing; a POST without a CSRF token must get this 404, not a 403 page
+def no_such_endpoint(request, *args, **kwargs) -> JsonResponse:
+    """A path under /api/v1/ that names no endpoint: the API's 404, in JSON."""
+    return JsonResponse(
+        {"error": "not_found", "detail": "No such endpoint; see /api/v1/schema/."}, status=404
+    )
 
 
 def _kept_headers(response) -> dict[str, str]:

@@ -1,11 +1,51 @@
-"""How the OpenAPI document describes the API's authentication: OAuth2 client credentials at
-/o/token/, with the scope each operation needs (imported by urls.py, which registers it)."""
+"""How the OpenAPI document describes the API: OAuth2 client credentials at /o/token/ with the
+scope each operation needs (imported by urls.py, which registers it), and the errors every
+operation can answer with (ApiAutoSchema, settings.REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"])."""
 
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 
 from .scopes import SCOPES
+from .serializers import ErrorOut
+
+# Why each error status comes back; the body is always errors.py's shape (ErrorOut).
+ERRORS = {
+    400: "A field is missing or wrong (`fields` names it), or the body is not JSON.",
+    401: "No valid access token.",
+    403: "The token lacks the scope, or the caller may not see this.",
+    404: "No such object, or not one this caller may see.",
+    415: "The body is not of a media type this operation reads.",
+    429: "Too many requests: wait `Retry-After` seconds.",
+}
+
+
+class ApiAutoSchema(AutoSchema):
+    """Adds the error responses to every /api/ operation, so that a client generated from the
+    document knows them and a response outside the document is a bug (test_api_contract.py).
+    An operation's own errors (409 for a claim, ...) are declared on its view."""
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None or not path.startswith("/api/"):
+            return operation
+        content = {
+            "application/json": {"schema": self.resolve_serializer(ErrorOut, "response").ref}
+        }
+        codes = [401, 403, 429]
+        if "requestBody" in operation or any(
+            p["in"] == "query" for p in operation.get("parameters", [])
+        ):
+            codes.append(400)
+        if "requestBody" in operation:
+            codes.append(415)
+        if any(p["in"] == "path" for p in operation.get("parameters", [])):
+            codes.append(404)
+        responses = operation["responses"]
+        for code in sorted(codes):
+            responses.setdefault(str(code), {"description": ERRORS[code], "content": content})
+        return operation
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

@@ -191,3 +191,271 @@ class WebhookIn(serializers.Serializer):
         if value.startswith("http://") and not settings.API_WEBHOOK_ALLOW_HTTP:
             raise serializers.ValidationError("Webhook URLs must use https.")
         return value
+
+
+# --- responses documented in the schema ------------------------------------------------------
+# The views build their JSON from the same selectors the pages use; these serializers describe
+# that JSON in the OpenAPI document (tests/api/test_api_contract.py holds every response to it).
+
+LEVELS = ["emergency", "urgent", "routine"]
+
+
+class ErrorOut(serializers.Serializer):
+    """Every error: a code, a plain-text detail, and for a bad field the fields (errors.py)."""
+
+    error = serializers.CharField(help_text='A code, e.g. "invalid", "not_found", "throttled".')
+    detail = serializers.CharField(help_text="What went wrong, as plain text.")
+    fields = serializers.DictField(
+        required=False,
+        help_text="For `invalid`: each bad field and what is wrong with it (a text, or for an "
+        "object or a list the same per member).",
+    )
+    retry_after = serializers.IntegerField(required=False, help_text="Seconds (rate limits).")
+    resource = serializers.CharField(
+        required=False, allow_null=True, help_text="For `invalid_bundle`: the failing resource."
+    )
+
+
+class MessageCitationOut(serializers.Serializer):
+    n = serializers.IntegerField(allow_null=True)
+    kind = serializers.CharField(help_text='"section" (approved content) or "rule".')
+    section_id = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField(allow_null=True)
+    title = serializers.CharField(allow_blank=True)
+    focus = serializers.CharField(allow_blank=True)
+    source = serializers.CharField(allow_blank=True)
+    source_name = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(allow_blank=True)
+    text = serializers.CharField(allow_blank=True)
+    excerpt = serializers.CharField(allow_blank=True)
+
+
+class FeedbackOut(serializers.Serializer):
+    helpful = serializers.BooleanField()
+    comment = serializers.CharField(allow_blank=True)
+
+
+class MessageOut(serializers.Serializer):
+    """One message of a conversation, as the patient's chat shows it (plain text)."""
+
+    id = serializers.IntegerField()
+    role = serializers.ChoiceField(choices=["patient", "assistant", "nurse", "system"])
+    kind = serializers.CharField(
+        help_text='"question", "answer", "record", "abstain", "safety", "handoff", '
+        '"nurse_reply", "courtesy" or "error".'
+    )
+    text = serializers.CharField(allow_blank=True)
+    author_name = serializers.CharField(allow_blank=True)
+    author_label = serializers.CharField()
+    created_at = serializers.DateTimeField(allow_null=True)
+    citations = MessageCitationOut(many=True)
+    client_id = serializers.CharField(allow_blank=True, allow_null=True)
+    answer_state = serializers.ChoiceField(
+        choices=["", "pending", "answered", "failed"],
+        help_text="A patient message's way to its answer (empty for the others).",
+    )
+    reply_to = serializers.IntegerField(allow_null=True)
+    rateable = serializers.BooleanField()
+    offer_handoff = serializers.BooleanField()
+    level = serializers.CharField(allow_blank=True)
+    feedback = FeedbackOut(
+        required=False, allow_null=True, help_text="Only on answers a patient may rate."
+    )
+
+
+class EscalationOut(serializers.Serializer):
+    """One escalation as the nurses' queue shows it."""
+
+    id = serializers.IntegerField()
+    level = serializers.ChoiceField(choices=LEVELS)
+    level_label = serializers.CharField()
+    priority = serializers.IntegerField(help_text="0 emergency, 1 urgent, 2 routine.")
+    status = serializers.ChoiceField(choices=["open", "claimed", "resolved"])
+    status_label = serializers.CharField()
+    patient_name = serializers.CharField(allow_blank=True)
+    patient_id = serializers.IntegerField()
+    rule_title = serializers.CharField(allow_blank=True)
+    rule_id = serializers.CharField(allow_blank=True)
+    matched = serializers.ListField(child=serializers.CharField())
+    reason = serializers.CharField(allow_blank=True)
+    excerpt = serializers.CharField(
+        allow_blank=True, help_text="The start of the patient's message."
+    )
+    created_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(help_text="When a first reply is due.")
+    sla_text = serializers.CharField(allow_blank=True)
+    overdue = serializers.BooleanField()
+    awaiting_response = serializers.BooleanField()
+    claimed_by_id = serializers.IntegerField(allow_null=True)
+    claimed_by_name = serializers.CharField(allow_blank=True)
+    first_response_at = serializers.DateTimeField(allow_null=True)
+    alert_count = serializers.IntegerField()
+    reopened_count = serializers.IntegerField()
+    patient_wrote = serializers.BooleanField(
+        help_text="The patient wrote again after the last nurse reply."
+    )
+    api_url = serializers.CharField()
+    fhir_task_url = serializers.CharField()
+
+
+class EscalationListOut(serializers.Serializer):
+    escalations = EscalationOut(many=True)
+
+
+class ThreadMessageOut(MessageOut):
+    author_label = serializers.CharField(help_text='"Patient", or who wrote it.')
+
+
+class EscalationDetailOut(EscalationOut):
+    triage = serializers.DictField(
+        allow_null=True, help_text="The gate's decision when the escalation opened."
+    )
+    messages = ThreadMessageOut(many=True)
+
+
+class ConversationOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class ConversationListOut(serializers.Serializer):
+    conversations = ConversationOut(many=True)
+
+
+class HandoffOut(serializers.Serializer):
+    """The conversation's hand-off to the care team, as the patient reads it."""
+
+    id = serializers.IntegerField()
+    level = serializers.ChoiceField(choices=LEVELS)
+    status = serializers.ChoiceField(choices=["open", "claimed", "resolved"])
+    status_text = serializers.CharField()
+    claimed_by_name = serializers.CharField(allow_blank=True)
+
+
+class ConversationDetailOut(ConversationOut):
+    messages = MessageOut(many=True)
+    escalation = HandoffOut(allow_null=True)
+
+
+class MessagePostedOut(serializers.Serializer):
+    message = MessageOut()
+    reply = MessageOut(
+        allow_null=True, help_text="An emergency's instructions at once; else null (read later)."
+    )
+
+
+class PreventiveCitationOut(serializers.Serializer):
+    source = serializers.CharField()
+    year = serializers.IntegerField(allow_null=True)
+    url = serializers.CharField(allow_blank=True)
+
+
+class EducationOut(serializers.Serializer):
+    section_id = serializers.CharField()
+    version = serializers.IntegerField()
+    question = serializers.CharField()
+    url = serializers.CharField(allow_blank=True)
+
+
+class PreventiveItemOut(serializers.Serializer):
+    rule = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=["overdue", "due", "up_to_date", "not_applicable"])
+    reason = serializers.CharField(allow_blank=True)
+    needs = serializers.ListField(
+        child=serializers.CharField(), help_text="What the record lacks to decide."
+    )
+    last_done = serializers.DateField(allow_null=True)
+    due_since = serializers.DateField(allow_null=True)
+    citation = PreventiveCitationOut()
+    education = EducationOut(allow_null=True)
+
+
+class PreventiveOut(serializers.Serializer):
+    patient_id = serializers.IntegerField()
+    applies = serializers.BooleanField(help_text="False for a deceased patient (no items).")
+    on = serializers.DateField(required=False)
+    items = PreventiveItemOut(many=True, help_text="Overdue, then due.")
+    to_check = PreventiveItemOut(many=True)
+    up_to_date = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class BundleImportedOut(serializers.Serializer):
+    patient_id = serializers.IntegerField()
+    patient_fhir_id = serializers.CharField()
+    created = serializers.BooleanField(help_text="A new patient (201); else updated in place.")
+    counts = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Entries of each kind the patient now has."
+    )
+    changes = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Entries created, updated and removed."
+    )
+    preventive_url = serializers.CharField()
+
+
+class SectionArticleOut(serializers.Serializer):
+    id = serializers.CharField()
+    focus = serializers.CharField(allow_blank=True)
+    source = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(allow_blank=True)
+
+
+class SectionCurrentOut(serializers.Serializer):
+    version = serializers.IntegerField()
+    question = serializers.CharField(allow_blank=True)
+    qtype = serializers.CharField(allow_blank=True)
+    text = serializers.CharField(allow_blank=True)
+    approved_at = serializers.DateTimeField(allow_null=True)
+    review_by = serializers.DateField(allow_null=True)
+
+
+class SectionHistoryOut(serializers.Serializer):
+    version = serializers.IntegerField()
+    state = serializers.CharField(help_text='"approved", "superseded" or "retired".')
+    question = serializers.CharField(allow_blank=True)
+    note = serializers.CharField(allow_blank=True)
+    approved_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    end_reason = serializers.CharField(allow_blank=True)
+
+
+class SectionOut(serializers.Serializer):
+    section_id = serializers.CharField()
+    article = SectionArticleOut()
+    current = SectionCurrentOut()
+    history = SectionHistoryOut(many=True, help_text="Newest first.")
+
+
+class WebhookOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField()
+    events = serializers.ListField(child=serializers.CharField())
+    active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class WebhookListOut(serializers.Serializer):
+    webhooks = WebhookOut(many=True)
+
+
+class WebhookCreatedOut(WebhookOut):
+    secret = serializers.CharField(help_text="The HMAC key; shown only in this response.")
+
+
+class DeliveryOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    event = serializers.CharField()
+    escalation_id = serializers.IntegerField(allow_null=True)
+    state = serializers.ChoiceField(choices=["pending", "delivered", "failed"])
+    attempts = serializers.IntegerField()
+    last_status = serializers.IntegerField(allow_null=True)
+    last_error = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    last_attempt_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+
+
+class DeliveryListOut(serializers.Serializer):
+    deliveries = DeliveryOut(many=True)

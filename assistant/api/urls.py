@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import schema, views
+from . import errors, schema, views
 
 app_name = "api"
 _registered = schema.ApiTokenScheme  # the OpenAPI description of the tokens
@@ -79,4 +79,7 @@ urlpatterns = [
         views.WebhookDeliveriesView.as_view(),
         name="webhook_deliveries",
     ),
+    # Last: any other path under /api/v1/ (an id that is not a number, a typo) gets the API's
+    # JSON error, not the site's HTML page.
+    re_path(r"^", errors.no_such_endpoint, name="no_such_endpoint"),
 ]

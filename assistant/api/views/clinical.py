@@ -8,7 +8,6 @@ import dataclasses
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -253,7 +252,7 @@ class KnowledgeSectionView(ApiView):
     required_scope = "knowledge.read"
     audit_action = "api.knowledge.section"
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="knowledge_section")
+    @extend_schema(responses={200: s.SectionOut}, operation_id="knowledge_section")
     def get(self, request, section_id: str):
         """An approved section: its current approved version and the versions that were
         approved before it (drafts and reviews in progress are not shown)."""

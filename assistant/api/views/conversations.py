@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
@@ -56,7 +55,7 @@ def conversation_json(conversation) -> dict[str, Any]:
 
 
 class ConversationsView(PatientView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="conversations_list")
+    @extend_schema(responses={200: s.ConversationListOut}, operation_id="conversations_list")
     def get(self, request):
         """The patient's conversations, most recent first."""
         patient = self.patient(request)
@@ -64,7 +63,7 @@ class ConversationsView(PatientView):
         return Response({"conversations": [conversation_json(c) for c in rows]})
 
     @extend_schema(
-        request=None, responses={201: OpenApiTypes.OBJECT}, operation_id="conversations_start"
+        request=None, responses={201: s.ConversationOut}, operation_id="conversations_start"
     )
     def post(self, request):
         """Start a new conversation."""
@@ -74,7 +73,7 @@ class ConversationsView(PatientView):
 
 
 class ConversationView(PatientView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="conversation_read")
+    @extend_schema(responses={200: s.ConversationDetailOut}, operation_id="conversation_read")
     def get(self, request, conversation_id: int):
         """One conversation with its messages (the newest 200, oldest first) and the status
         of its hand-off to the care team."""
@@ -93,7 +92,7 @@ class ConversationView(PatientView):
 class ConversationMessagesView(PatientView):
     @extend_schema(
         request=s.MessageIn,
-        responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT},
+        responses={200: s.MessagePostedOut, 201: s.MessagePostedOut},
         operation_id="conversation_post_message",
     )
     def post(self, request, conversation_id: int):

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import PermissionDenied as Forbidden
@@ -58,6 +58,13 @@ class EscalationView(ApiView):
         )
 
 
+FHIR_JSON = "application/fhir+json"
+FHIR_RESOURCE = OpenApiResponse(OpenApiTypes.OBJECT, description="A FHIR R4 resource.")
+CONFLICT = OpenApiResponse(
+    s.ErrorOut, description="The escalation is no longer in a state that allows this."
+)
+
+
 def _no_nurse() -> Forbidden:
     return Forbidden(
         "This caller acts as no nurse: create the client with --user set to a nurse's account."
@@ -87,7 +94,7 @@ def thread_json(messages: list[Message]) -> list[dict[str, Any]]:
 class EscalationsListView(EscalationView):
     @extend_schema(
         parameters=[s.EscalationListIn],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: s.EscalationListOut},
         operation_id="escalations_list",
     )
     def get(self, request):
@@ -114,7 +121,7 @@ class EscalationsListView(EscalationView):
 
 
 class EscalationDetailView(EscalationView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="escalation_read")
+    @extend_schema(responses={200: s.EscalationDetailOut}, operation_id="escalation_read")
     def get(self, request, escalation_id: int):
         """One escalation with its whole thread (audited as a thread read)."""
         esc = self.escalation(request, escalation_id)
@@ -131,7 +138,9 @@ class EscalationDetailView(EscalationView):
 
 class EscalationClaimView(EscalationView):
     @extend_schema(
-        request=None, responses={200: OpenApiTypes.OBJECT}, operation_id="escalation_claim"
+        request=None,
+        responses={200: s.EscalationOut, 409: CONFLICT},
+        operation_id="escalation_claim",
     )
     def post(self, request, escalation_id: int):
         """Claim it: the patient sees that a nurse is looking at it."""
@@ -151,7 +160,9 @@ class EscalationClaimView(EscalationView):
 
 class EscalationReplyView(EscalationView):
     @extend_schema(
-        request=s.ReplyIn, responses={201: OpenApiTypes.OBJECT}, operation_id="escalation_reply"
+        request=s.ReplyIn,
+        responses={201: s.ThreadMessageOut, 409: CONFLICT},
+        operation_id="escalation_reply",
     )
     def post(self, request, escalation_id: int):
         """Send a reply to the patient in the nurse's name (claims an unclaimed escalation)."""
@@ -170,7 +181,9 @@ class EscalationReplyView(EscalationView):
 
 class EscalationResolveView(EscalationView):
     @extend_schema(
-        request=s.ResolveIn, responses={200: OpenApiTypes.OBJECT}, operation_id="escalation_resolve"
+        request=s.ResolveIn,
+        responses={200: s.EscalationOut, 409: CONFLICT},
+        operation_id="escalation_resolve",
     )
     def post(self, request, escalation_id: int):
         """Close it with how it was handled."""
@@ -194,7 +207,7 @@ class EscalationResolveView(EscalationView):
 
 
 class FhirTaskView(EscalationView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="fhir_task_read")
+    @extend_schema(responses={(200, FHIR_JSON): FHIR_RESOURCE}, operation_id="fhir_task_read")
     def get(self, request, escalation_id: int):
         """The escalation as a FHIR R4 Task."""
         esc = self.escalation(request, escalation_id)
@@ -207,7 +220,7 @@ class FhirCommunicationView(EscalationView):
         parameters=[
             OpenApiParameter("based-on", str, required=True, description="Task/{escalation id}")
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={(200, FHIR_JSON): FHIR_RESOURCE, 400: s.ErrorOut},
         operation_id="fhir_communication_search",
     )
     def get(self, request):

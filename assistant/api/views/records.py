@@ -8,8 +8,8 @@ import secrets
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import parsers, serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import parsers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.exceptions import PermissionDenied as Forbidden
@@ -42,7 +42,7 @@ class FhirBundleView(ApiView):
 
     @extend_schema(
         request={"application/fhir+json": OpenApiTypes.OBJECT},
-        responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT},
+        responses={201: s.BundleImportedOut, 200: s.BundleImportedOut},
         operation_id="fhir_bundle_import",
     )
     def post(self, request):
@@ -87,7 +87,7 @@ class PatientPreventiveView(ApiView):
     permission_classes = []  # decided in get(): a records.read token, or the patient themself
     schema_scopes = ("records.read", "patient")
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="patient_preventive")
+    @extend_schema(responses={200: s.PreventiveOut}, operation_id="patient_preventive")
     def get(self, request, patient_id: int):
         """The patient's due and overdue preventive care with each rule, its reason and its
         citation (and the items that need information the record lacks)."""
@@ -172,7 +172,7 @@ class WebhookBase(ApiView):
 
 
 class WebhooksView(WebhookBase):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="webhooks_list")
+    @extend_schema(responses={200: s.WebhookListOut}, operation_id="webhooks_list")
     def get(self, request):
         """This client's webhooks."""
         client = self.client(request)
@@ -180,17 +180,7 @@ class WebhooksView(WebhookBase):
 
     @extend_schema(
         request=s.WebhookIn,
-        responses={
-            201: inline_serializer(
-                "WebhookCreated",
-                {
-                    "id": serializers.IntegerField(),
-                    "url": serializers.URLField(),
-                    "events": serializers.ListField(child=serializers.CharField()),
-                    "secret": serializers.CharField(),
-                },
-            )
-        },
+        responses={201: s.WebhookCreatedOut},
         operation_id="webhooks_register",
     )
     def post(self, request):
@@ -230,7 +220,7 @@ class WebhookDetailView(WebhookOfClient):
 
 
 class WebhookDeliveriesView(WebhookOfClient):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="webhook_deliveries")
+    @extend_schema(responses={200: s.DeliveryListOut}, operation_id="webhook_deliveries")
     def get(self, request, webhook_id: int):
         """The delivery log: the newest 100 events and how each attempt went."""
         endpoint = self.endpoint(request, webhook_id)
