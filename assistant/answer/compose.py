@@ -444,6 +444,15 @@ class ExtractiveComposer:
             chosen.remove(hardest)
         chosen.sort(key=lambda c: (c.passage, c.position))
         statements = [Statement(text=c.text, sources=(c.passage,)) for c in chosen]
+        if not statements:
+            # The answering section may be a list ("X may be caused by any of the following:"):
+            # its lead and items, quoted as they stand, answer better than nothing.
+            statements = _listed_answer(query_terms, passages[: self.max_passages])
+        if not statements and passages:
+            # Nothing quotes the question's own words, yet the first passage is the section the
+            # caller judged to answer it (the patient wrote "genetic", it says "inherited"): its
+            # opening, the way its authors introduce the answer.
+            statements = _opening(passages[0], self.max_words // 2)
         return Composition(
             statements=statements,
             composer=self.name,
@@ -452,6 +461,66 @@ class ExtractiveComposer:
                 "candidates": len(candidates),
             },
         )
+
+
+MAX_LIST_ITEMS = 8
+
+
+def _opening(passage: Passage, max_words: int) -> list[Statement]:
+    """The first quotable sentences of a passage, whole, up to about `max_words` words."""
+    out: list[Statement] = []
+    total = 0
+    own_words = PassageWords(passage.text)
+    for sentence in split_sentences(passage.text):
+        if sentence.is_fragment:
+            if out:
+                break  # a list or heading starts: the opening is over
+            continue
+        text = strip_glued_heading(clean_sentence(sentence.text), own_words)
+        if not is_quotable(text):
+            if out:
+                break
+            continue
+        n = len(words(text))
+        if out and total + n > max_words:
+            break
+        out.append(Statement(text=text, sources=(0,)))
+        total += n
+        if len(out) == 2:
+            break
+    return out
+
+
+def _listed_answer(query_terms: Sequence[str], passages: Sequence[Passage]) -> list[Statement]:
+    """The first list of the first passage that has one whose lead line ("Symptoms may include:")
+    speaks to the question: the lead and up to MAX_LIST_ITEMS items, one statement, each item on
+    its own line, every word as the passage has it."""
+    best: tuple[float, list[Statement]] = (0.0, [])
+    for index, passage in enumerate(passages):
+        sentences = split_sentences(passage.text)
+        for i, lead in enumerate(sentences):
+            if not lead.text.endswith(":"):
+                continue
+            if not MIN_WORDS - 2 <= len(words(lead.text)) <= MAX_WORDS:
+                continue
+            items = []
+            for item in sentences[i + 1 :]:
+                if not item.is_fragment or item.text.endswith(":"):
+                    break
+                if _LINK_RE.search(item.text) or sentence_problem(item.text):
+                    continue
+                items.append(item.text)
+                if len(items) == MAX_LIST_ITEMS:
+                    break
+            if len(items) < 2 or sentence_problem(lead.text) is not None:
+                continue
+            # The list that speaks most to the question (its lead or its items), the first on
+            # a tie; the first passage's lists first.
+            cov = coverage(query_terms, content_terms(" ".join([lead.text, *items])))
+            if cov > best[0] * (1.0 + 0.5 * index):
+                text = "\n".join([lead.text] + [f"- {item}" for item in items])
+                best = (cov, [Statement(text=text, sources=(index,))])
+    return best[1]
 
 
 def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
