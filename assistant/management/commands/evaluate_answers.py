@@ -1,4 +1,4 @@
-"""manage.py evaluate_answers FILE [--json] — what the whole answer pipeline gives on judged questions.
+"""manage.py evaluate_answers FILE [--json] — the whole answer pipeline on judged questions.
 
 FILE is JSONL in the format of the evaluation sets (`qid`, `question`, `judgments` {section id:
 grade 1-4}); a row may say `"answerable": false`. Every question goes through
