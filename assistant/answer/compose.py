@@ -335,12 +335,16 @@ class ExtractiveComposer:
         min_sentences: int = 2,
         max_words: int = 90,
         max_per_passage: int = 3,
+        quote_opening: bool = False,
     ) -> None:
         self.max_passages = max_passages
         self.max_sentences = max_sentences
         self.min_sentences = min_sentences
         self.max_words = max_words
         self.max_per_passage = max_per_passage
+        # The caller judged the first passage to answer the question (`grounding`): when no
+        # sentence repeats the question's words, its opening is quoted rather than nothing.
+        self.quote_opening = quote_opening
 
     def _candidates(
         self,
@@ -401,6 +405,14 @@ class ExtractiveComposer:
         # Two or more named topics: each first gets its best sentence that speaks to the question.
         named = list(dict.fromkeys(k for k in topics if k is not None))
         reserved: list[_Candidate] = []
+        # The first passage is the section judged to answer the question: the answer opens
+        # with its best sentence, whatever other passages' sentences score.
+        first = [c for c in candidates if c.passage == 0 and c.coverage > 0]
+        if first and first[0] is not candidates[0]:
+            chosen.append(first[0])
+            reserved.append(first[0])
+            per_passage[0] = 1
+            total_words += len(words(first[0].text))
         if len(named) > 1:
             for key in named[: self.max_sentences]:
                 own = [c for c in candidates if topics[c.passage] == key and c.coverage > 0]
@@ -448,7 +460,7 @@ class ExtractiveComposer:
             # The answering section may be a list ("X may be caused by any of the following:"):
             # its lead and items, quoted as they stand, answer better than nothing.
             statements = _listed_answer(query_terms, passages[: self.max_passages])
-        if not statements and passages:
+        if not statements and passages and self.quote_opening:
             # Nothing quotes the question's own words, yet the first passage is the section the
             # caller judged to answer it (the patient wrote "genetic", it says "inherited"): its
             # opening, the way its authors introduce the answer.

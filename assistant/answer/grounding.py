@@ -25,6 +25,7 @@ from assistant.answer.compose import (
     Composer,
     Composition,
     ExtractiveComposer,
+    answer_pool,
     content_terms,
     coverage,
     key_terms,
@@ -56,7 +57,7 @@ COMPOSE_PASSAGES = 5
 # one answer, the article's neighbouring answer) or about another topic the question names.
 # Sentences from loosely related sections of other articles read as a patchwork that answers
 # nothing (one sentence each on a neighbouring condition, a drug's storage, an organ).
-ANSWER_MARGIN = 0.12
+ANSWER_MARGIN = 0.05
 ANSWER_PASSAGES = 3
 # How far behind the best passage one that answers the question's *type* may be and still be
 # preferred to it (the best one says what X is; the question asked how X is treated).
@@ -232,10 +233,13 @@ def answering_pool(passages: Sequence[Passage]) -> tuple[list[Passage], str | No
       one of them).
     - Then, within ANSWER_MARGIN of it: passages of the same article, and the best passage of
       each other topic the question names (a question about two conditions gets both).
-    A retriever that reports no signals (a lexical one) gets the first passage and those close
-    behind it of its article."""
+    A retriever that reports no question-type signal (a lexical one, a stand-in) gives nothing to
+    tell an answering section from a neighbouring one: its first COMPOSE_PASSAGES passages are
+    used, as they come."""
     if not passages:
         return [], "no_passages"
+    if not any("qtype" in p.scores for p in passages):
+        return answer_pool(passages, COMPOSE_PASSAGES), None
     top = passages[0]
     qtype = top.scores.get("qtype")
     if qtype is not None and qtype <= 0:
@@ -296,7 +300,8 @@ def compose_safely(
     passages: Sequence[Passage],
     conditions: Sequence[str],
 ) -> tuple[Composition, dict[str, Any]]:
-    extractive = ExtractiveComposer()
+    # The passages were chosen as answering (`answering_pool`): their opening may be quoted.
+    extractive = ExtractiveComposer(quote_opening=True)
     if composer is None:
         return extractive.compose(
             question=text, query=query, passages=passages, conditions=conditions
