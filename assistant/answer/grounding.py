@@ -231,7 +231,7 @@ def answering_pool(passages: Sequence[Passage]) -> tuple[list[Passage], str | No
       then that one. If none does, abstain: a nearby section on another question is not an
       answer (a question about taking two medicines together is not answered by how to take
       one of them).
-    - Then, within ANSWER_MARGIN of it: passages of the same article, and the best passage of
+    - Then passages of the same article within ANSWER_MARGIN of it, and the best passage of
       each other topic the question names (a question about two conditions gets both).
     A retriever that reports no question-type signal (a lexical one, a stand-in) gives nothing to
     tell an answering section from a neighbouring one: its first COMPOSE_PASSAGES passages are
@@ -258,12 +258,14 @@ def answering_pool(passages: Sequence[Passage]) -> tuple[list[Passage], str | No
     for p in passages:
         if len(pool) >= ANSWER_PASSAGES:
             break
-        if p is top or not _close(p, top, ANSWER_MARGIN) or p.scores.get("qtype", 1) <= 0:
+        if p is top or p.scores.get("qtype", 1) <= 0:
             continue
         key = topic_key(p)
-        if article_of(p.section_id) == article:
+        if article_of(p.section_id) == article and _close(p, top, ANSWER_MARGIN):
             pool.append(p)
         elif key is not None and key not in topics:
+            # Another topic the question names often ranks below a run of the first one's
+            # sections, whatever the margin: its best section answers its half of the question.
             pool.append(p)
             topics.add(key)
     return pool, None

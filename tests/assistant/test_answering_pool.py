@@ -39,12 +39,13 @@ def test_a_section_far_behind_is_left_out_even_from_the_same_article():
 def test_a_second_named_topic_gets_its_own_section():
     ranked = [
         scored("NHLBI_0000010_Sec1", 2.0),  # asthma
-        scored("MPlusHealthTopics_0000409_Sec1", 1.9),  # gout, named in the question too
+        scored("NHLBI_0000010_Sec2", 1.5),  # asthma again, far behind
+        scored("MPlusHealthTopics_0000409_Sec1", 1.4),  # gout, named in the question too
     ]
     pool, _ = answering_pool(ranked)
     assert ids(pool) == ["NHLBI_0000010_Sec1", "MPlusHealthTopics_0000409_Sec1"]
     # ...but not when the question does not name it (its focus signal is low).
-    ranked[1] = scored("MPlusHealthTopics_0000409_Sec1", 1.9, focus=0.2)
+    ranked[2] = scored("MPlusHealthTopics_0000409_Sec1", 1.4, focus=0.2)
     pool, _ = answering_pool(ranked)
     assert ids(pool) == ["NHLBI_0000010_Sec1"]
 
