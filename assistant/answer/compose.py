@@ -456,6 +456,10 @@ class ExtractiveComposer:
             chosen.remove(hardest)
         chosen.sort(key=lambda c: (c.passage, c.position))
         statements = [Statement(text=c.text, sources=(c.passage,)) for c in chosen]
+        if passages and not any(c.passage == 0 for c in chosen):
+            # The first passage (the answering section) gave no sentence: it may be a list
+            # ("X may be caused by any of the following:"); quoted, it opens the answer.
+            statements = _listed_answer(query_terms, passages[:1]) + statements
         if not statements:
             # The answering section may be a list ("X may be caused by any of the following:"):
             # its lead and items, quoted as they stand, answer better than nothing.

@@ -88,3 +88,18 @@ def test_a_list_section_is_quoted_as_its_lead_and_items():
         "- Inflammation of cartilage near the breastbone (costochondritis)",
         "- Osteoporosis",
     ]
+
+
+def test_a_list_answering_section_opens_the_answer_before_another_topics_sentences():
+    listed = passage(
+        "NHLBI_0000071_Sec7",
+        text="Ribcage pain may be caused by any of the following:  - Bruised rib  - Pleurisy",
+    )
+    other = passage("MPlusHealthTopics_0000409_Sec1")  # gout: prose about pain
+    composition = ExtractiveComposer().compose(
+        question="what causes rib cage pain and gout pain",
+        query="what causes rib cage pain and gout pain",
+        passages=[listed, other],
+    )
+    assert composition.statements[0].sources == (0,)
+    assert composition.statements[0].text.startswith("Ribcage pain may be caused by")

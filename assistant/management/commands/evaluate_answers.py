@@ -13,7 +13,8 @@ Reported:
   whose answer cites a section judged grade >= 3 (the bar of the issue); `answer_precision`: the
   share of all answers given to answerable questions that cite one;
 - unanswerable questions: the share not answered (abstained or handed off);
-- the reading grade (Flesch-Kincaid) of the answers' sentences, median and p90.
+- the reading grade (Flesch-Kincaid) of the answers' sentences, median and p90;
+- the pipeline's time per question (gate, search, composition), p50 and p95 in ms.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def summarise(outcomes: list[dict]) -> dict:
     unanswerable = [o for o in outcomes if not o["answerable"]]
     declined = [o for o in unanswerable if o["kind"] in ("abstain", "handoff", "safety")]
     grades = [o["grade"] for o in outcomes if o["kind"] == "answer" and o["grade"] is not None]
+    times = [o["ms"] for o in outcomes if o.get("ms") is not None]
     counts = {
         kind: sum(1 for o in outcomes if o["kind"] == kind)
         for kind in ("answer", "abstain", "handoff", "safety")
@@ -84,6 +86,8 @@ def summarise(outcomes: list[dict]) -> dict:
         "unanswerable_declined": share(len(declined), len(unanswerable)),
         "reading_grade_median": round(statistics.median(grades), 1) if grades else None,
         "reading_grade_p90": round(_percentile(grades, 90), 1) if grades else None,
+        "ms_p50": round(statistics.median(times), 1) if times else None,
+        "ms_p95": round(_percentile(times, 95), 1) if times else None,
     }
 
 
@@ -126,6 +130,7 @@ class Command(BaseCommand):
                     "relevant": relevant,
                     "grade": round(flesch_kincaid_grade(body), 1) if body else None,
                     "abstain_reason": answer.meta.get("abstain_reason"),
+                    "ms": answer.meta.get("total_ms"),
                 }
             )
         summary = summarise(outcomes)
