@@ -86,11 +86,11 @@ def _retriever(index_dir: Path | None):
         from knowledge.services import get_retriever
 
         return get_retriever()
-    from knowledge.index import KnowledgeIndex
+    from knowledge.services import index_from_settings
 
     if not index_dir.exists():
         sys.exit(f"no index at {index_dir}")
-    return KnowledgeIndex.from_settings(directory=index_dir).retriever()
+    return index_from_settings(directory=index_dir).retriever()
 
 
 def _percentile(values: list[float], q: float) -> float:

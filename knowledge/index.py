@@ -10,7 +10,8 @@ What it holds, per approved section version:
   change log that let readers in other processes refresh their caches. It is `lexical.sqlite3`
   (SQLite FTS5) next to the Chroma directory by default, or tables in PostgreSQL
   (`knowledge.lexical_pg`, same terms and scores) when the site's database is PostgreSQL: then
-  processes on several hosts share it through the database (see `KnowledgeIndex.from_settings`).
+  processes on several hosts share it through the database (see
+  `knowledge.services.index_from_settings`).
 Vectors are cached by text in EMBEDDING_CACHE_DIR, so re-indexing unchanged content is cheap.
 
 Callers give it only approved content (`IndexDoc`), and replace or remove sections as their review
@@ -21,12 +22,11 @@ database. Every stored item also carries `approved=True`, and search drops anyth
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,9 +34,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from knowledge.corpus import SectionRecord
+from knowledge.chunking import (
+    EmbeddedBatch,
+    IndexDoc,
+    batches,
+    embed_sections,
+    split_passages,
+)
 from knowledge.embedding import Embedder, EmbeddingCache, embed_with_cache
-from knowledge.lexical import LexicalIndex, PassageRow, SectionMeta
+from knowledge.lexical import LexicalIndex, SectionMeta
 from knowledge.lexical_pg import PostgresLexicalIndex
 from knowledge.passages import PassageHit
 
@@ -53,87 +59,6 @@ CHROMA_DIR = "chroma"
 # afterwards: on the dev questions 200 ranks exactly as 400 does, a millisecond sooner.
 HNSW_EF_SEARCH = 200
 _CHROMA_BATCH = 4000
-# Window length in word pieces for an answer passage, leaving room for the focus/question header
-# that is embedded with it (the model reads at most 256 pieces).
-PASSAGE_TOKENS = 224
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?:;])\s+(?=\S)")
-# Embedding costs time in proportion to the word pieces read. Savings that cost little quality:
-# - a section's first window is embedded from its first `HEAD_TOKENS` pieces: all-MiniLM-L6-v2
-#   was trained on inputs of 128 pieces, and what follows adds little to the vector;
-# - later windows from their first `TAIL_TOKENS` pieces only (a window's opening sentences say
-#   what it is about; the rest of a long answer is still found by words, and shown in full);
-# - publishers' template sentences, repeated verbatim in thousands of sections (how to read a
-#   symptom-frequency table, links to a dictionary, what clinical trials are), are left out of the
-#   embedded text: they say nothing about the topic and pull unrelated sections together. They
-#   stay in the passage text that is shown and in the lexical index.
-HEAD_TOKENS = 128
-TAIL_TOKENS = 64
-_TEMPLATE_SENTENCES = re.compile(
-    # Each pattern runs from the start of a template sentence to its end. They are removed
-    # wherever they occur: in the corpus they are often glued to a table without punctuation.
-    r"(?:"
-    + "|".join(
-        (
-            r"The Human Phenotype Ontology (?:\(HPO\) )?(?:provides|has collected) ",
-            r"If the information is available, the table below ",
-            r"You can use the MedlinePlus Medical Dictionary ",
-            r"Much of this information comes from Orphanet",
-            r"The frequency (?:of a sign or symptom is usually|may also be listed) ",
-            r"The first number of the fraction ",
-            r"For example, a frequency of 25/25 ",
-            r"Because these frequencies are based on a specific study",
-            r"Sometimes, no information on frequency is available",
-            r"In these cases, the sign or symptom may be rare or common",
-            r"These resources from MedlinePlus offer information about the diagnosis and",
-            r"Clinical trials are done to find out if new cancer treatments",
-            r"Patients who take part in (?:a clinical trial|clinical trials) ",
-            r"Even when clinical trials do not lead to effective new treatments",
-            r"There are also clinical trials that test new ways to stop cancer",
-            r"Many of today's standard treatments for cancer are based on",
-            r"For some patients, taking part in a clinical trial may be",
-            r"Patients can enter clinical trials before, during, or after",
-        )
-    )
-    + r")[^.!?:]*[.!?:]"
-    # Table headings and a fixed list of links, which have no sentence end of their own.
-    r"|Signs and Symptoms Approximate number of patients \(when available\)"
-    r"|- Diagnostic Tests\s+- Drug Therapy\s+- Surgery and Rehabilitation\s+- Genetic Counseling"
-    r"\s+- Palliative Care"
-)
-
-
-def sentences(text: str) -> list[str]:
-    """The sentences (or list items ending in ":" / ";") of a text, in order."""
-    return [s for s in _SENTENCE_END_RE.split(text.strip()) if s]
-
-
-@dataclass(frozen=True)
-class IndexDoc:
-    """One approved section version, as the index needs it."""
-
-    section_id: str  # stable external id, e.g. "GHR_0000804_Sec2"
-    version: int  # the approved version (returned with every search result, for citations)
-    focus: str  # the article's topic
-    question: str  # the curated question / heading
-    qtype: str  # information, symptoms, causes, treatment, ...
-    text: str  # the approved answer text
-    source: str  # "GHR", "NIDDK", a local clinic...
-    url: str = ""
-    topics: tuple[str, ...] = ()  # other names of the focus (synonyms, "also called")
-
-    @classmethod
-    def from_record(cls, record: SectionRecord, *, version: int = 1) -> IndexDoc:
-        return cls(
-            section_id=record.external_id,
-            version=version,
-            focus=record.focus,
-            question=record.question,
-            qtype=record.qtype,
-            text=record.text,
-            source=record.source,
-            url=record.url,
-            topics=record.synonyms,
-        )
 
 
 @dataclass
@@ -146,96 +71,6 @@ class IndexStats:
     @property
     def sections_per_second(self) -> float:
         return self.sections / self.seconds if self.seconds else 0.0
-
-
-def split_passages(
-    text: str, *, count_tokens: Callable[[str], int], max_tokens: int = PASSAGE_TOKENS
-) -> list[str]:
-    """Cut an answer into consecutive windows of whole sentences, each at most `max_tokens`
-    word pieces, covering the whole text. A sentence longer than a window is cut by words with a
-    small overlap, so no passage starts mid-thought without context."""
-    text = text.strip()
-    if not text:
-        return []
-    if count_tokens(text) <= max_tokens:
-        return [text]
-    pieces: list[tuple[str, int]] = []
-    for sentence in sentences(text):
-        n = count_tokens(sentence)
-        if n <= max_tokens:
-            pieces.append((sentence, n))
-        else:
-            pieces.extend(_split_long(sentence, count_tokens, max_tokens))
-    # Aim at windows of even length rather than full ones and a stub at the end (a passage of
-    # one trailing sentence is a poor thing to show): cut near multiples of total / windows.
-    total = sum(n for _, n in pieces)
-    count = -(-total // max_tokens)
-    while True:
-        windows = _pack(pieces, max_tokens=max_tokens, step=total / count)
-        if len(windows) <= count or count >= len(pieces):
-            return windows
-        count += 1
-
-
-def _pack(pieces: list[tuple[str, int]], *, max_tokens: int, step: float) -> list[str]:
-    windows: list[str] = []
-    current: list[str] = []
-    size = done = 0
-    for piece, n in pieces:
-        boundary = step * (len(windows) + 1)
-        if current and (size + n > max_tokens or done + size + n / 2 > boundary):
-            windows.append(" ".join(current))
-            done += size
-            current, size = [], 0
-        current.append(piece)
-        size += n
-    if current:
-        windows.append(" ".join(current))
-    return windows
-
-
-def _split_long(
-    sentence: str, count_tokens: Callable[[str], int], max_tokens: int
-) -> list[tuple[str, int]]:
-    tokens = sentence.split()
-    # Word pieces per word vary; estimate, then verify each window and shrink if needed.
-    ratio = max(1.0, count_tokens(sentence) / max(1, len(tokens)))
-    step_words = max(8, int(max_tokens / ratio))
-    overlap = max(2, step_words // 10)
-    out: list[tuple[str, int]] = []
-    start = 0
-    while start < len(tokens):
-        width = step_words
-        while True:
-            chunk = " ".join(tokens[start : start + width])
-            n = count_tokens(chunk)
-            if n <= max_tokens or width <= 8:
-                break
-            width = int(width * 0.85)
-        out.append((chunk, n))
-        if start + width >= len(tokens):
-            break
-        start += max(1, width - overlap)
-    return out
-
-
-def without_templates(text: str) -> str:
-    """`text` without publishers' template sentences (see `_TEMPLATE_SENTENCES`)."""
-    return " ".join(_TEMPLATE_SENTENCES.sub(" ", text).split())
-
-
-def passage_input(doc: IndexDoc | SectionMeta, window: str, passage_no: int) -> str:
-    """What is embedded for a passage: the focus names the topic of every window (a window of a
-    symptom list means nothing without it); the first also carries the question it answers.
-    Template sentences are left out (the window itself is stored and shown whole)."""
-    window = without_templates(window)
-    if passage_no == 0:
-        return f"{doc.focus}. {doc.question} {window}"
-    return f"{doc.focus}. {window}"
-
-
-def question_input(doc: IndexDoc | SectionMeta) -> str:
-    return f"{doc.focus}. {doc.question}"
 
 
 def _metadata(doc: IndexDoc) -> dict[str, Any]:
@@ -263,28 +98,6 @@ def shared_embedder(cache_dir: Path, *, quantized: bool = True) -> Embedder:
         if key not in _embedders:
             _embedders[key] = Embedder(cache_dir=Path(cache_dir), quantized=quantized)
         return _embedders[key]
-
-
-@dataclass(frozen=True)
-class _EmbeddedBatch:
-    """Sections cut into passages and embedded, ready to store."""
-
-    docs: list[IndexDoc]
-    passages: list[PassageRow]
-    passage_counts: dict[str, int]
-    passage_vectors: np.ndarray
-    question_vectors: np.ndarray
-
-
-def _batches(docs: Iterable[IndexDoc], size: int) -> Iterator[list[IndexDoc]]:
-    batch: list[IndexDoc] = []
-    for doc in docs:
-        batch.append(doc)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 class KnowledgeIndex:
@@ -342,22 +155,6 @@ class KnowledgeIndex:
         self._reopen_lock = threading.Lock()
         self._vectors_generation = self.generation()
         self._retriever: HybridRetriever | None = None
-
-    @classmethod
-    def from_settings(cls, **overrides: Any) -> KnowledgeIndex:
-        """The index configured by Django settings (KNOWLEDGE_INDEX_DIR, EMBEDDING_CACHE_DIR,
-        CHROMA_HOST, CHROMA_PORT, LEXICAL_BACKEND), with defaults when a setting is absent."""
-        from django.conf import settings
-
-        options: dict[str, Any] = {
-            "directory": Path(getattr(settings, "KNOWLEDGE_INDEX_DIR", "var/index")),
-            "cache_dir": Path(getattr(settings, "EMBEDDING_CACHE_DIR", "var/models")),
-            "chroma_host": getattr(settings, "CHROMA_HOST", None) or None,
-            "chroma_port": int(getattr(settings, "CHROMA_PORT", 8000)),
-            "lexical_database": lexical_database_from_settings(),
-        }
-        options.update(overrides)
-        return cls(**options)
 
     def _open_collections(self) -> None:
         configuration = {"hnsw": {"space": "cosine", "ef_search": HNSW_EF_SEARCH}}
@@ -483,7 +280,7 @@ class KnowledgeIndex:
         stats = IndexStats()
         with ThreadPoolExecutor(1, thread_name_prefix="index-store") as store:
             storing: Future[None] | None = None
-            for batch in _batches(docs, batch_sections):
+            for batch in batches(docs, batch_sections):
                 embedded = self._embed_batch(batch, stats)
                 if storing is not None:
                     storing.result()  # one store at a time; its error stops the upsert here
@@ -494,50 +291,16 @@ class KnowledgeIndex:
         stats.seconds = time.perf_counter() - started
         return stats
 
-    def _embed_batch(self, docs: list[IndexDoc], stats: IndexStats) -> _EmbeddedBatch:
+    def _embed_batch(self, docs: list[IndexDoc], stats: IndexStats) -> EmbeddedBatch:
         """Cut these sections into passages and embed them and their questions."""
-        latest = {d.section_id: d for d in docs}  # a repeated id: the last one wins
-        docs = list(latest.values())
         embed_started = time.perf_counter()
-        embedder = self.embedder
-        # Measure every sentence in one parallel call; splitting then only adds numbers.
-        pieces = list({p for d in docs for p in (d.text.strip(), *sentences(d.text))})
-        known = dict(zip(pieces, embedder.count_tokens_batch(pieces), strict=True))
-
-        def count(text: str) -> int:
-            return known[text] if text in known else embedder.count_tokens(text)
-
-        passages: list[PassageRow] = []
-        passage_counts: dict[str, int] = {}
-        texts: list[str] = []
-        budgets: list[int] = []
-        for doc in docs:
-            windows = split_passages(doc.text, count_tokens=count) or [doc.question]
-            passage_counts[doc.section_id] = len(windows)
-            for number, window in enumerate(windows):
-                texts.append(passage_input(doc, window, number))
-                budgets.append(TAIL_TOKENS if number else HEAD_TOKENS)
-                passages.append(PassageRow(f"{doc.section_id}#{number}", doc.section_id, window))
-        inputs: dict[str, int] = {}  # embedding input -> row in the batch (repeats embed once)
-        rows_of = [
-            inputs.setdefault(text, len(inputs)) for text in embedder.truncate_batch(texts, budgets)
-        ]
-        for doc in docs:
-            inputs.setdefault(question_input(doc), len(inputs))
-        # Passages and questions in one call: the embedder batches them by length together.
-        vectors = self._embed(list(inputs))
+        batch = embed_sections(docs, self.embedder, self._embed)
         stats.embed_seconds += time.perf_counter() - embed_started
-        return _EmbeddedBatch(
-            docs=docs,
-            passages=passages,
-            passage_counts=passage_counts,
-            passage_vectors=vectors[rows_of] if rows_of else vectors[:0],
-            question_vectors=vectors[[inputs[question_input(d)] for d in docs]],
-        )
+        return batch
 
     def _store_batch(
         self,
-        batch: _EmbeddedBatch,
+        batch: EmbeddedBatch,
         stats: IndexStats,
         progress: Callable[[int], None] | None = None,
     ) -> None:
@@ -820,39 +583,6 @@ def lexical_name(collection_prefix: str, *, chroma_host: str | None, directory: 
     if chroma_host:
         return collection_prefix
     return f"{collection_prefix}:{Path(directory).resolve()}"
-
-
-def lexical_database_from_settings() -> str | None:
-    """The PostgreSQL connection string for the lexical index, or None for the SQLite file.
-
-    LEXICAL_BACKEND "postgres" or "sqlite"; empty (the default) follows the site's database: on
-    PostgreSQL, web and worker processes may run on several hosts, which share only the database,
-    Redis and a Chroma server, so the lexical side and the content generation live there too. The
-    connection is the default database's as Django holds it now (under pytest, its test
-    database)."""
-    from django.conf import settings
-    from django.core.exceptions import ImproperlyConfigured
-    from django.db import connections
-
-    backend = (getattr(settings, "LEXICAL_BACKEND", "") or "").strip().lower()
-    vendor = connections["default"].vendor
-    if backend not in ("", "postgres", "sqlite"):
-        raise ImproperlyConfigured(f"LEXICAL_BACKEND must be postgres or sqlite, not {backend!r}")
-    if backend == "sqlite" or (not backend and vendor != "postgresql"):
-        return None
-    if vendor != "postgresql":
-        raise ImproperlyConfigured("LEXICAL_BACKEND=postgres needs DATABASE_URL on PostgreSQL")
-    from psycopg.conninfo import make_conninfo
-
-    db = connections["default"].settings_dict
-    parts = {
-        "dbname": db.get("NAME"),
-        "user": db.get("USER"),
-        "password": db.get("PASSWORD"),
-        "host": db.get("HOST"),
-        "port": str(db.get("PORT") or ""),
-    }
-    return make_conninfo(**{k: v for k, v in parts.items() if v})
 
 
 def destroy(directory: Path) -> None:

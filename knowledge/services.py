@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -210,11 +211,58 @@ _indexes: dict[tuple[str, str | None, int], Any] = {}
 _indexes_lock = threading.Lock()
 
 
+def index_from_settings(**overrides: Any):
+    """The index configured by Django settings (KNOWLEDGE_INDEX_DIR, EMBEDDING_CACHE_DIR,
+    CHROMA_HOST, CHROMA_PORT, LEXICAL_BACKEND), with defaults when a setting is absent; the
+    index itself (`knowledge.index`) reads no settings."""
+    from .index import KnowledgeIndex
+
+    options: dict[str, Any] = {
+        "directory": Path(getattr(settings, "KNOWLEDGE_INDEX_DIR", "var/index")),
+        "cache_dir": Path(getattr(settings, "EMBEDDING_CACHE_DIR", "var/models")),
+        "chroma_host": getattr(settings, "CHROMA_HOST", None) or None,
+        "chroma_port": int(getattr(settings, "CHROMA_PORT", 8000)),
+        "lexical_database": lexical_database_from_settings(),
+    }
+    options.update(overrides)
+    return KnowledgeIndex(**options)
+
+
+def lexical_database_from_settings() -> str | None:
+    """The PostgreSQL connection string for the lexical index, or None for the SQLite file.
+
+    LEXICAL_BACKEND "postgres" or "sqlite"; empty (the default) follows the site's database: on
+    PostgreSQL, web and worker processes may run on several hosts, which share only the database,
+    Redis and a Chroma server, so the lexical side and the content generation live there too. The
+    connection is the default database's as Django holds it now (under pytest, its test
+    database)."""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import connections
+
+    backend = (getattr(settings, "LEXICAL_BACKEND", "") or "").strip().lower()
+    vendor = connections["default"].vendor
+    if backend not in ("", "postgres", "sqlite"):
+        raise ImproperlyConfigured(f"LEXICAL_BACKEND must be postgres or sqlite, not {backend!r}")
+    if backend == "sqlite" or (not backend and vendor != "postgresql"):
+        return None
+    if vendor != "postgresql":
+        raise ImproperlyConfigured("LEXICAL_BACKEND=postgres needs DATABASE_URL on PostgreSQL")
+    from psycopg.conninfo import make_conninfo
+
+    db = connections["default"].settings_dict
+    parts = {
+        "dbname": db.get("NAME"),
+        "user": db.get("USER"),
+        "password": db.get("PASSWORD"),
+        "host": db.get("HOST"),
+        "port": str(db.get("PORT") or ""),
+    }
+    return make_conninfo(**{k: v for k, v in parts.items() if v})
+
+
 def get_index():
     """The process-wide KnowledgeIndex of the configured folder (or Chroma server): opening one
     per task would reload the collections and the embedding model every time."""
-    from .index import KnowledgeIndex
-
     key = (
         str(settings.KNOWLEDGE_INDEX_DIR),
         getattr(settings, "CHROMA_HOST", None),
@@ -222,7 +270,7 @@ def get_index():
     )
     with _indexes_lock:
         if key not in _indexes:
-            _indexes[key] = KnowledgeIndex.from_settings()
+            _indexes[key] = index_from_settings()
         return _indexes[key]
 
 

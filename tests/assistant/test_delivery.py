@@ -237,13 +237,14 @@ def test_a_message_pending_past_the_deadline_fails_and_the_patient_is_told(broke
 
 @pytest.fixture
 def small_index(settings, tmp_path):
-    from knowledge.index import IndexDoc, KnowledgeIndex
+    from knowledge.index import IndexDoc
+    from knowledge.services import index_from_settings
 
     if not MEDQUAD_DIR.is_dir():
         pytest.skip("MedQuAD corpus not available")
     settings.KNOWLEDGE_INDEX_DIR = tmp_path / "index"
     docs = [IndexDoc.from_record(r, version=1) for r in load_sections()[:3]]
-    KnowledgeIndex.from_settings().rebuild(docs)
+    index_from_settings().rebuild(docs)
 
 
 def _health(client) -> tuple[int, dict]:

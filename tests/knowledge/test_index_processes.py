@@ -45,7 +45,7 @@ def lexical_database(request) -> str | None:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         pytest.skip("the PostgreSQL lexical store: services pass only")
     request.getfixturevalue("django_db_setup")
-    from knowledge.index import lexical_database_from_settings
+    from knowledge.services import lexical_database_from_settings
 
     return lexical_database_from_settings()
 

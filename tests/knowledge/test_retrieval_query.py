@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from knowledge.index import SectionMeta, split_passages
-from knowledge.lexical import SectionName, content_words, match_expression
+from knowledge.chunking import split_passages
+from knowledge.lexical import SectionMeta, SectionName, content_words, match_expression
 from knowledge.retrieval.fusion import Candidate, FusionWeights, fuse
 from knowledge.retrieval.names import _NameIndex as NameIndex
 from knowledge.retrieval.names import acronym, article_of, name_terms, with_equivalents
@@ -193,7 +193,7 @@ def test_a_short_answer_is_one_passage():
 
 
 def test_template_sentences_are_left_out_of_what_is_embedded_only():
-    from knowledge.index import IndexDoc, passage_input, without_templates
+    from knowledge.chunking import IndexDoc, passage_input, without_templates
 
     window = (
         "What are the signs and symptoms of ABCD syndrome? The Human Phenotype Ontology provides "

@@ -54,7 +54,8 @@ def index_dir(tmp_path, django_db_setup) -> Path:
     """A small real index, built as the site's settings say (on PostgreSQL its lexical store is
     in the test database, where the worker started with KNOWLEDGE_INDEX_DIR finds it)."""
     from knowledge.corpus import parse_xml_file
-    from knowledge.index import IndexDoc, KnowledgeIndex
+    from knowledge.index import IndexDoc
+    from knowledge.services import index_from_settings
 
     docs = []
     for rel in INDEX_FILES:
@@ -62,7 +63,7 @@ def index_dir(tmp_path, django_db_setup) -> Path:
         assert result.ok, result.error
         docs.extend(IndexDoc.from_record(r, version=1) for r in result.sections)
     directory = tmp_path / "index"
-    KnowledgeIndex.from_settings(directory=directory).rebuild(docs)
+    index_from_settings(directory=directory).rebuild(docs)
     return directory
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from knowledge.evaluation import evaluate
-from knowledge.index import KnowledgeIndex
 from knowledge.retrieval import MODES, HybridRetriever
+from knowledge.services import index_from_settings
 
 
 class Command(BaseCommand):
@@ -37,7 +37,7 @@ class Command(BaseCommand):
     def handle(self, *args, file, mode, field, as_json, index_dir, **options):
         rows = _read(file, field)
         overrides = {"directory": index_dir} if index_dir else {}
-        index = KnowledgeIndex.from_settings(**overrides)
+        index = index_from_settings(**overrides)
         if index.is_empty():
             raise CommandError(
                 f"The retrieval index at {index.directory} is empty: run "
