@@ -29,9 +29,9 @@ from django.core.management.base import BaseCommand, CommandError
 from assistant.answer.pipeline import answer_question
 from assistant.answer.readability import flesch_kincaid_grade
 from assistant.answer.types import PatientContext
-from knowledge.index import KnowledgeIndex
 from knowledge.retrieval import HybridRetriever
 from knowledge.retrieval.fusion import FusionWeights
+from knowledge.services import index_from_settings
 
 RELEVANT_GRADE = 3
 _MARKERS_RE = re.compile(r"\s?\[\d+\]")
@@ -107,7 +107,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, as_json, index_dir, weights, limit, **options):
         rows = _read(file)[: limit or None]
-        index = KnowledgeIndex.from_settings(**({"directory": index_dir} if index_dir else {}))
+        index = index_from_settings(**({"directory": index_dir} if index_dir else {}))
         if index.is_empty():
             raise CommandError(
                 f"The retrieval index at {index.directory} is empty: run "
