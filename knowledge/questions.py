@@ -144,6 +144,39 @@ _TEMPLATES: dict[str, tuple[str, ...]] = {
     "dietary": ("are there foods to avoid with {t}?",),
 }
 
+# The same needs asked without the words of the curated question (no "cause", "treated",
+# "symptoms"): how patients ask once the topic has been said. "it" is the topic.
+_INDIRECT: dict[str, tuple[str, ...]] = {
+    "information": ("what is this exactly?", "can you tell me what this means?"),
+    "symptoms": ("what should I be looking out for?", "how does it show up?"),
+    "treatment": ("what are the options?", "is there anything that helps?", "can it be fixed?"),
+    "inheritance": ("should my kids be worried about getting it?", "does it run in families?"),
+    "frequency": ("do a lot of people have this?", "how many have it?"),
+    "genetic changes": ("is something wrong with a gene?", "which gene is it?"),
+    "causes": ("why did this happen?", "did I do something to get this?"),
+    "exams and tests": ("how will they find out for sure?", "how do they check for it?"),
+    "outlook": ("what should we expect long term?", "does it get better?"),
+    "research": ("is anyone working on new options?", "are there studies I could join?"),
+    "susceptibility": ("who is likely to get it?", "could I get it too?"),
+    "prevention": ("how do I keep from getting it?", "is there a way to stop it happening?"),
+    "complications": ("what can it lead to later?", "what else can go wrong with it?"),
+    "when to see a doctor": ("when is it serious enough to go in?",),
+}
+_CONTEXTS = (
+    "I'm {age} and was told last month I have {t}.",
+    "My {r} ({age}) has been dealing with {t} for a while now.",
+    "Our pediatrician thinks our baby might have {t}.",
+    "I looked up {t} after my appointment and got confused.",
+    "My {r} got a letter saying {t} was found on a test.",
+)
+_WORRIES = (
+    "",
+    " I'm really worried.",
+    " Nobody has explained much to us.",
+    " The doctor was in a hurry.",
+    " We see the specialist next week.",
+)
+
 _RELATIVES = (
     "mom",
     "dad",
@@ -218,7 +251,7 @@ def _ask(qtype: str, topic: str, rng: random.Random, curated: str) -> str:
 @dataclass(frozen=True)
 class Wording:
     text: str
-    voice: str  # plain, relative, story, typo, vague, lay_name, two_questions
+    voice: str  # plain, relative, story, typo, vague, lay_name, context, two_questions
 
 
 def word_question(
@@ -226,7 +259,7 @@ def word_question(
 ) -> Wording:
     """One patient-style question the section answers (see the module docstring)."""
     names = _topic_names(section)
-    voice = rng.choice(("plain", "relative", "story", "typo", "vague", "lay_name"))
+    voice = rng.choice(("plain", "relative", "story", "typo", "vague", "lay_name", "context"))
     if second is not None:
         voice = "two_questions"
     topic = names[0]
@@ -235,7 +268,15 @@ def word_question(
     elif voice == "lay_name":
         voice = "plain"
     question = _ask(section.qtype, topic, rng, section.question)
-    if voice == "relative":
+    if voice == "context" and section.qtype not in _INDIRECT:
+        voice = "story"
+    if voice == "context":
+        # A situation first, then the need in the patient's own words: no template wording.
+        context = rng.choice(_CONTEXTS).format(
+            t=topic, r=rng.choice(_RELATIVES), age=rng.randrange(19, 85)
+        )
+        question = f"{context}{rng.choice(_WORRIES)} {rng.choice(_INDIRECT[section.qtype])}"
+    elif voice == "relative":
         relative = rng.choice(_RELATIVES)
         question = f"my {relative} has {topic}. " + _ask(
             section.qtype, "it", rng, section.question
@@ -251,7 +292,10 @@ def word_question(
     elif voice == "two_questions" and second is not None:
         other = _ask(second.qtype, "it", rng, second.question)
         question = f"{question.rstrip('?')}? and {other}"
-    question = rng.choice(_OPENERS) + question + rng.choice(_CLOSERS)
+    opener = rng.choice(_OPENERS)
+    if opener and question[:1].isupper() and question[1:2].islower():
+        question = question[0].lower() + question[1:]  # "hello, our pediatrician ..."
+    question = opener + question + rng.choice(_CLOSERS)
     return Wording(" ".join(question.split()), voice)
 
 
