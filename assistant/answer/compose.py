@@ -301,9 +301,20 @@ def defined_subject(text: str) -> str | None:
 
 
 def clean_sentence(text: str) -> str:
-    """Strip a leading "Heading : " label (A.D.A.M. and MedlinePlus use them) and extra spaces."""
+    """Strip a leading "Heading : " label (A.D.A.M. and MedlinePlus use them), extra spaces and
+    a stray closing bracket at the end."""
     text = _HEADING_PREFIX_RE.sub("", text.strip())
-    return re.sub(r"\s+", " ", text).strip()
+    return _without_stray_bracket(re.sub(r"\s+", " ", text).strip())
+
+
+def _without_stray_bracket(text: str) -> str:
+    """Every answer of extra_answers.jsonl (A.D.A.M., MedlinePlus drugs and supplements: 1,488
+    sections) ends in a ")" that opens nowhere ("... in the urinary bladder.)"): with it, the
+    last sentence of each is unbalanced and never quoted, and for a one-sentence answer that is
+    the whole answer."""
+    if text.endswith(")") and text.count(")") > text.count("("):
+        return text[:-1].rstrip()
+    return text
 
 
 def is_quotable(text: str) -> bool:
@@ -525,7 +536,7 @@ def _listed_answer(query_terms: Sequence[str], passages: Sequence[Passage]) -> l
                     break
                 if _LINK_RE.search(item.text) or sentence_problem(item.text):
                     continue
-                items.append(item.text)
+                items.append(_without_stray_bracket(item.text))
                 if len(items) == MAX_LIST_ITEMS:
                     break
             if len(items) < 2 or sentence_problem(lead.text) is not None:
