@@ -469,8 +469,12 @@ class ExtractiveComposer:
         statements = [Statement(text=c.text, sources=(c.passage,)) for c in chosen]
         if passages and not any(c.passage == 0 for c in chosen):
             # The first passage (the answering section) gave no sentence: it may be a list
-            # ("X may be caused by any of the following:"); quoted, it opens the answer.
-            statements = _listed_answer(query_terms, passages[:1]) + statements
+            # ("X may be caused by any of the following:"), or say it in other words than the
+            # question's (asked "genetic", it says "inherited"); quoted, it opens the answer.
+            opening = _listed_answer(query_terms, passages[:1])
+            if not opening and self.quote_opening:
+                opening = _opening(passages[0], self.max_words // 2)
+            statements = (opening + statements)[: self.max_sentences]
         if not statements:
             # The answering section may be a list ("X may be caused by any of the following:"):
             # its lead and items, quoted as they stand, answer better than nothing.

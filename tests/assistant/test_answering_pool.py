@@ -103,3 +103,25 @@ def test_a_list_answering_section_opens_the_answer_before_another_topics_sentenc
     )
     assert composition.statements[0].sources == (0,)
     assert composition.statements[0].text.startswith("Ribcage pain may be caused by")
+
+
+def test_the_answering_section_in_other_words_than_the_question_still_opens_the_answer():
+    # Asked "genetic", the section says "inherited": no sentence repeats the question's words,
+    # yet the caller judged it the answer (quote_opening); another passage must not take over.
+    inherited = passage(
+        "NHLBI_0000071_Sec7",
+        text="This condition is inherited in an autosomal dominant pattern. One altered copy "
+        "of the gene in each cell is enough to cause the disorder.",
+    )
+    related = passage(
+        "MPlusHealthTopics_0000034_Sec1",
+        text="Dementia is a loss of thinking and memory that is genetic in some families only.",
+    )
+    question = "is dementia genetic"
+    composer = ExtractiveComposer(quote_opening=True)
+    composition = composer.compose(question=question, query=question, passages=[inherited, related])
+    assert composition.statements[0].sources == (0,)
+    assert composition.statements[0].text.startswith("This condition is inherited")
+    # Without the caller's judgment, the composer only quotes what speaks to the question.
+    plain = ExtractiveComposer().compose(question=question, query=question, passages=[inherited])
+    assert plain.statements == []
