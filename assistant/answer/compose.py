@@ -242,6 +242,23 @@ class _Candidate:
     defines: str | None  # what the sentence defines, if it is a definition (`defined_subject`)
 
 
+class _Pick:
+    """The sentences chosen so far, and what they use up."""
+
+    def __init__(self) -> None:
+        self.chosen: list[_Candidate] = []
+        self.reserved: list[_Candidate] = []
+        self.per_passage: dict[int, int] = {}
+        self.total_words = 0
+
+    def add(self, cand: _Candidate, *, reserved: bool = False) -> None:
+        self.chosen.append(cand)
+        if reserved:
+            self.reserved.append(cand)
+        self.per_passage[cand.passage] = self.per_passage.get(cand.passage, 0) + 1
+        self.total_words += len(words(cand.text))
+
+
 def defined_subject(text: str) -> str | None:
     """What a sentence like "Asthma (AZ-ma) is a chronic lung disease ..." defines ("asthma").
 
@@ -256,9 +273,20 @@ def defined_subject(text: str) -> str | None:
 
 
 def clean_sentence(text: str) -> str:
-    """Strip a leading "Heading : " label (A.D.A.M. and MedlinePlus use them) and extra spaces."""
+    """Strip a leading "Heading : " label (A.D.A.M. and MedlinePlus use them), extra spaces and
+    a stray closing bracket at the end."""
     text = _HEADING_PREFIX_RE.sub("", text.strip())
-    return re.sub(r"\s+", " ", text).strip()
+    return _without_stray_bracket(re.sub(r"\s+", " ", text).strip())
+
+
+def _without_stray_bracket(text: str) -> str:
+    """Every answer of extra_answers.jsonl (A.D.A.M., MedlinePlus drugs and supplements: 1,488
+    sections) ends in a ")" that opens nowhere ("... in the urinary bladder.)"): with it, the
+    last sentence of each is unbalanced and never quoted, and for a one-sentence answer that is
+    the whole answer."""
+    if text.endswith(")") and text.count(")") > text.count("("):
+        return text[:-1].rstrip()
+    return text
 
 
 def is_quotable(text: str) -> bool:
@@ -290,12 +318,16 @@ class ExtractiveComposer:
         min_sentences: int = 2,
         max_words: int = 90,
         max_per_passage: int = 3,
+        quote_opening: bool = False,
     ) -> None:
         self.max_passages = max_passages
         self.max_sentences = max_sentences
         self.min_sentences = min_sentences
         self.max_words = max_words
         self.max_per_passage = max_per_passage
+        # The caller judged the first passage to answer the question (`grounding`): when no
+        # sentence repeats the question's words, its opening is quoted rather than nothing.
+        self.quote_opening = quote_opening
 
     def _candidates(
         self,
@@ -349,56 +381,13 @@ class ExtractiveComposer:
         candidates = sorted(
             self._candidates(query_terms, passages, topics), key=lambda c: c.score, reverse=True
         )
-        chosen: list[_Candidate] = []
-        per_passage: dict[int, int] = {}
-        total_words = 0
-        best = candidates[0].score if candidates else 0.0
-        # Two or more named topics: each first gets its best sentence that speaks to the question.
-        named = list(dict.fromkeys(k for k in topics if k is not None))
-        reserved: list[_Candidate] = []
-        if len(named) > 1:
-            for key in named[: self.max_sentences]:
-                own = [c for c in candidates if topics[c.passage] == key and c.coverage > 0]
-                if own and not any(_similar(own[0].terms, other.terms) for other in chosen):
-                    chosen.append(own[0])
-                    reserved.append(own[0])
-                    per_passage[own[0].passage] = per_passage.get(own[0].passage, 0) + 1
-                    total_words += len(words(own[0].text))
-        for cand in candidates:
-            if cand in chosen:
-                continue
-            if len(chosen) >= self.max_sentences:
-                break
-            if not chosen and cand.coverage <= 0:
-                break  # nothing here speaks to the question: let the caller abstain
-            if len(chosen) >= self.min_sentences and cand.score < 0.5 * best:
-                break
-            if cand.score <= 0 and len(chosen) >= 1:
-                break
-            if per_passage.get(cand.passage, 0) >= self.max_per_passage:
-                continue
-            if any(_similar(cand.terms, other.terms) for other in chosen):
-                continue
-            if cand.defines and any(cand.defines == other.defines for other in chosen):
-                continue  # the same thing defined again, in another source's words
-            n_words = len(words(cand.text))
-            if chosen and total_words + n_words > self.max_words:
-                continue
-            chosen.append(cand)
-            per_passage[cand.passage] = per_passage.get(cand.passage, 0) + 1
-            total_words += n_words
-        # Aim at a grade-8 reader: while the whole answer reads too hard, drop its hardest
-        # sentence (never below the minimum, never the best match).
-        while len(chosen) > self.min_sentences and (
-            flesch_kincaid_grade(" ".join(c.text for c in chosen)) > TARGET_GRADE
-        ):
-            droppable = [c for c in chosen[1:] if c not in reserved]  # keep every topic's own
-            if not droppable:
-                break
-            hardest = max(droppable, key=lambda c: flesch_kincaid_grade(c.text))
-            chosen.remove(hardest)
-        chosen.sort(key=lambda c: (c.passage, c.position))
+        pick = _Pick()
+        self._reserve(pick, candidates, topics)
+        self._fill(pick, candidates)
+        self._readable(pick)
+        chosen = sorted(pick.chosen, key=lambda c: (c.passage, c.position))
         statements = [Statement(text=c.text, sources=(c.passage,)) for c in chosen]
+        statements = self._with_opening(statements, chosen, query_terms, passages)
         return Composition(
             statements=statements,
             composer=self.name,
@@ -407,6 +396,141 @@ class ExtractiveComposer:
                 "candidates": len(candidates),
             },
         )
+
+    def _reserve(self, pick: _Pick, candidates: list[_Candidate], topics: list) -> None:
+        """Sentences the answer must have: the opening of the first passage (the section judged
+        to answer the question), then, when the question names two or more topics, each one's
+        best sentence that speaks to it."""
+        first = [c for c in candidates if c.passage == 0 and c.coverage > 0]
+        if first and first[0] is not candidates[0]:
+            pick.add(first[0], reserved=True)
+        named = list(dict.fromkeys(k for k in topics if k is not None))
+        if len(named) > 1:
+            for key in named[: self.max_sentences]:
+                own = [c for c in candidates if topics[c.passage] == key and c.coverage > 0]
+                if own and not any(_similar(own[0].terms, other.terms) for other in pick.chosen):
+                    pick.add(own[0], reserved=True)
+
+    def _fill(self, pick: _Pick, candidates: list[_Candidate]) -> None:
+        """The best other sentences, while they score well, say something new and fit."""
+        best = candidates[0].score if candidates else 0.0
+        for cand in candidates:
+            if cand in pick.chosen:
+                continue
+            if len(pick.chosen) >= self.max_sentences:
+                break
+            if not pick.chosen and cand.coverage <= 0:
+                break  # nothing here speaks to the question: let the caller abstain
+            if len(pick.chosen) >= self.min_sentences and cand.score < 0.5 * best:
+                break
+            if cand.score <= 0 and len(pick.chosen) >= 1:
+                break
+            if pick.per_passage.get(cand.passage, 0) >= self.max_per_passage:
+                continue
+            if any(_similar(cand.terms, other.terms) for other in pick.chosen):
+                continue
+            if cand.defines and any(cand.defines == other.defines for other in pick.chosen):
+                continue  # the same thing defined again, in another source's words
+            if pick.chosen and pick.total_words + len(words(cand.text)) > self.max_words:
+                continue
+            pick.add(cand)
+
+    def _readable(self, pick: _Pick) -> None:
+        """Aim at a grade-8 reader: while the whole answer reads too hard, drop its hardest
+        sentence (never below the minimum, never the best match, never a topic's own)."""
+        while len(pick.chosen) > self.min_sentences and (
+            flesch_kincaid_grade(" ".join(c.text for c in pick.chosen)) > TARGET_GRADE
+        ):
+            droppable = [c for c in pick.chosen[1:] if c not in pick.reserved]
+            if not droppable:
+                break
+            pick.chosen.remove(max(droppable, key=lambda c: flesch_kincaid_grade(c.text)))
+
+    def _with_opening(
+        self,
+        statements: list[Statement],
+        chosen: list[_Candidate],
+        query_terms: list[str],
+        passages: Sequence[Passage],
+    ) -> list[Statement]:
+        if passages and not any(c.passage == 0 for c in chosen):
+            # The first passage (the answering section) gave no sentence: it may be a list
+            # ("X may be caused by any of the following:"), or say it in other words than the
+            # question's (asked "genetic", it says "inherited"); quoted, it opens the answer.
+            opening = _listed_answer(query_terms, passages[:1])
+            if not opening and self.quote_opening:
+                opening = _opening(passages[0], self.max_words // 2)
+            statements = (opening + statements)[: self.max_sentences]
+        if not statements:
+            # The answering section may be a list ("X may be caused by any of the following:"):
+            # its lead and items, quoted as they stand, answer better than nothing.
+            statements = _listed_answer(query_terms, passages[: self.max_passages])
+        if not statements and passages and self.quote_opening:
+            # Nothing quotes the question's own words, yet the first passage is the section the
+            # caller judged to answer it (the patient wrote "genetic", it says "inherited"): its
+            # opening, the way its authors introduce the answer.
+            statements = _opening(passages[0], self.max_words // 2)
+        return statements
+
+
+MAX_LIST_ITEMS = 8
+
+
+def _opening(passage: Passage, max_words: int) -> list[Statement]:
+    """The first quotable sentences of a passage, whole, up to about `max_words` words."""
+    out: list[Statement] = []
+    total = 0
+    own_words = PassageWords(passage.text)
+    for sentence in split_sentences(passage.text):
+        if sentence.is_fragment:
+            if out:
+                break  # a list or heading starts: the opening is over
+            continue
+        text = strip_glued_heading(clean_sentence(sentence.text), own_words)
+        if not is_quotable(text):
+            if out:
+                break
+            continue
+        n = len(words(text))
+        if out and total + n > max_words:
+            break
+        out.append(Statement(text=text, sources=(0,)))
+        total += n
+        if len(out) == 2:
+            break
+    return out
+
+
+def _listed_answer(query_terms: Sequence[str], passages: Sequence[Passage]) -> list[Statement]:
+    """The first list of the first passage that has one whose lead line ("Symptoms may include:")
+    speaks to the question: the lead and up to MAX_LIST_ITEMS items, one statement, each item on
+    its own line, every word as the passage has it."""
+    best: tuple[float, list[Statement]] = (0.0, [])
+    for index, passage in enumerate(passages):
+        sentences = split_sentences(passage.text)
+        for i, lead in enumerate(sentences):
+            if not lead.text.endswith(":"):
+                continue
+            if not MIN_WORDS - 2 <= len(words(lead.text)) <= MAX_WORDS:
+                continue
+            items = []
+            for item in sentences[i + 1 :]:
+                if not item.is_fragment or item.text.endswith(":"):
+                    break
+                if _LINK_RE.search(item.text) or sentence_problem(item.text):
+                    continue
+                items.append(_without_stray_bracket(item.text))
+                if len(items) == MAX_LIST_ITEMS:
+                    break
+            if len(items) < 2 or sentence_problem(lead.text) is not None:
+                continue
+            # The list that speaks most to the question (its lead or its items), the first on
+            # a tie; the first passage's lists first.
+            cov = coverage(query_terms, content_terms(" ".join([lead.text, *items])))
+            if cov > best[0] * (1.0 + 0.5 * index):
+                text = "\n".join([lead.text] + [f"- {item}" for item in items])
+                best = (cov, [Statement(text=text, sources=(index,))])
+    return best[1]
 
 
 def _similar(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -77,7 +77,10 @@ def _root(word: str) -> str:
     word = word.lower().removesuffix("'s").removesuffix("’s")
     for ending in ("ing", "ed", "es", "s"):
         if word.endswith(ending) and len(word) > len(ending) + 2:
-            return word[: -len(ending)]
+            word = word[: -len(ending)]
+            if ending in ("ing", "ed") and len(word) > 3 and word[-1] == word[-2] != "s":
+                word = word[:-1]  # "controlled" / "control", "stopping" / "stop"
+            return word
     return word
 
 

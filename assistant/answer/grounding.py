@@ -29,10 +29,12 @@ from assistant.answer.compose import (
     content_terms,
     coverage,
     key_terms,
+    topic_key,
     topical_terms,
 )
 from assistant.answer.types import Citation
 from knowledge.passages import Passage, Retriever
+from knowledge.retrieval.names import article_of
 from knowledge.text import split_sentences
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,16 @@ MIN_QUESTION_COVERAGE = 0.34
 MIN_KEY_COVERAGE = 0.5
 SEARCH_K = 8
 COMPOSE_PASSAGES = 5
+# An answer is written from the best answering section and those close behind it: a passage
+# whose fused score is within this share of the best one's, of the same article (the parts of
+# one answer, the article's neighbouring answer) or about another topic the question names.
+# Sentences from loosely related sections of other articles read as a patchwork that answers
+# nothing (one sentence each on a neighbouring condition, a drug's storage, an organ).
+ANSWER_MARGIN = 0.05
+ANSWER_PASSAGES = 3
+# How far behind the best passage one that answers the question's *type* may be and still be
+# preferred to it (the best one says what X is; the question asked how X is treated).
+TYPE_MARGIN = 0.2
 RELEVANCE_PASSAGES = 3
 CITATION_TEXT_CHARS = 400
 
@@ -207,6 +219,58 @@ def judge_relevance(query: str, passages: Sequence[Passage]) -> Relevance:
     return verdict(None)
 
 
+def _close(passage: Passage, top: Passage, margin: float) -> bool:
+    return passage.score >= top.score - margin * abs(top.score)
+
+
+def answering_pool(passages: Sequence[Passage]) -> tuple[list[Passage], str | None]:
+    """The passages to compose from (best first), or why none answers (`wrong_type`).
+
+    - The best passage, unless it does not answer the kind of question asked (its `qtype`
+      signal is 0: asked how X is treated, it says what X is) while one within TYPE_MARGIN does:
+      then that one. If none does, abstain: a nearby section on another question is not an
+      answer (a question about taking two medicines together is not answered by how to take
+      one of them).
+    - Then passages of the same article within ANSWER_MARGIN of it, and the best passage of
+      each other topic the question names (a question about two conditions gets both).
+    A retriever that reports no question-type signal (a lexical one, a stand-in) gives nothing to
+    tell an answering section from a neighbouring one: its first COMPOSE_PASSAGES passages are
+    used, as they come."""
+    if not passages:
+        return [], "no_passages"
+    if not any("qtype" in p.scores for p in passages):
+        return answer_pool(passages, COMPOSE_PASSAGES), None
+    top = passages[0]
+    qtype = top.scores.get("qtype")
+    if qtype is not None and qtype <= 0:
+        answering = [
+            p for p in passages if p.scores.get("qtype", 0) > 0 and _close(p, top, TYPE_MARGIN)
+        ]
+        if not answering:
+            return [], "wrong_type"
+        top = answering[0]
+    similarity = _best_similarity([top])
+    if similarity is not None and similarity < MIN_SIMILARITY:
+        return [], "low_score"
+    pool = [top]
+    topics = {topic_key(top)}
+    article = article_of(top.section_id)
+    for p in passages:
+        if len(pool) >= ANSWER_PASSAGES:
+            break
+        if p is top or p.scores.get("qtype", 1) <= 0:
+            continue
+        key = topic_key(p)
+        if article_of(p.section_id) == article and _close(p, top, ANSWER_MARGIN):
+            pool.append(p)
+        elif key is not None and key not in topics:
+            # Another topic the question names often ranks below a run of the first one's
+            # sections, whatever the margin: its best section answers its half of the question.
+            pool.append(p)
+            topics.add(key)
+    return pool, None
+
+
 def query_for(
     text: str, *, conditions: Sequence[str], history: Sequence[Any]
 ) -> tuple[str, list[str]]:
@@ -238,7 +302,8 @@ def compose_safely(
     passages: Sequence[Passage],
     conditions: Sequence[str],
 ) -> tuple[Composition, dict[str, Any]]:
-    extractive = ExtractiveComposer()
+    # The passages were chosen as answering (`answering_pool`): their opening may be quoted.
+    extractive = ExtractiveComposer(quote_opening=True)
     if composer is None:
         return extractive.compose(
             question=text, query=query, passages=passages, conditions=conditions
@@ -345,7 +410,9 @@ def ground(
 
     query = _repair_spelling(query, passages[:RELEVANCE_PASSAGES])
     started = time.perf_counter()
-    pool = answer_pool(passages, COMPOSE_PASSAGES)
+    pool, unanswered = answering_pool(passages)
+    if unanswered:
+        return Grounded("", [], meta, abstain=unanswered, topics=topics)
     composition, compose_meta = compose_safely(
         composer, text=redacted, query=query, passages=pool, conditions=used or topic_conditions
     )

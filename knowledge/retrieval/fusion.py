@@ -5,10 +5,12 @@ given places at the top.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from knowledge.passages import PassageHit
@@ -19,9 +21,21 @@ if TYPE_CHECKING:
     from knowledge.index import SectionMeta
 
 
+# The signals a candidate's own score is a weighted sum of (see `Candidate.score`).
+SIGNALS = ("question", "passage", "bm25", "focus", "qtype", "topic")
+
+# The weights fitted on the training questions (bench/fit_fusion.py fit).
+WEIGHTS_FILE = Path(__file__).resolve().parent / "fusion_weights.json"
+
+# Which weights a retriever uses unless told otherwise: "learned" (WEIGHTS_FILE) or "handset".
+DEFAULT_WEIGHTS = "handset"
+
+
 @dataclass(frozen=True)
 class FusionWeights:
-    """Weights of the re-ranking signals (all signals lie in [0, 1])."""
+    """Weights of the re-ranking signals (all signals lie in [0, 1]).
+
+    The defaults are the hand-set weights; `learned()` reads the fitted ones, `named()` either."""
 
     question: float = 1.0
     passage: float = 1.0
@@ -34,6 +48,35 @@ class FusionWeights:
     diversity: float = 0.1
     # Penalty for a section when a better one of its article has the same question (see fuse).
     repeat: float = 0.25
+
+    @classmethod
+    def handset(cls) -> FusionWeights:
+        return cls()
+
+    @classmethod
+    def from_file(cls, path: Path) -> FusionWeights:
+        """Weights from a JSON file {"weights": {name: value}}; a name it lacks keeps its
+        hand-set value, a name this class does not know is refused (a typo must not pass)."""
+        values = json.loads(Path(path).read_text(encoding="utf-8"))["weights"]
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"{path}: unknown fusion weights {sorted(unknown)}")
+        return cls(**{name: float(value) for name, value in values.items()})
+
+    @classmethod
+    def learned(cls) -> FusionWeights:
+        return cls.from_file(WEIGHTS_FILE)
+
+    @classmethod
+    def named(cls, name: str = "") -> FusionWeights:
+        """ "handset" or "learned" ("" is DEFAULT_WEIGHTS)."""
+        name = name or DEFAULT_WEIGHTS
+        if name == "handset":
+            return cls.handset()
+        if name == "learned":
+            return cls.learned()
+        raise ValueError(f"fusion weights must be 'handset' or 'learned', not {name!r}")
 
 
 @dataclass

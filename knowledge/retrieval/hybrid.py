@@ -180,7 +180,7 @@ class HybridRetriever:
             raise ValueError(f"mode must be one of {MODES}")
         self.index = index
         self.mode = mode
-        self.weights = weights or FusionWeights()
+        self.weights = weights or FusionWeights.named()
         self.candidates = candidates
         self.expand_articles = expand_articles
         self._sections: _Sections | None = None

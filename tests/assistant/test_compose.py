@@ -204,3 +204,14 @@ def test_a_topic_is_defined_once_not_in_every_source_s_words():
     definitions = [t for t in texts if re.match(r"Asthma(?: \([^)]*\))? (?:is|are) an? ", t)]
     assert len(definitions) == 1, texts
     assert len(texts) >= 2, texts
+
+
+def test_a_one_sentence_answer_with_the_corpus_stray_bracket_is_quoted():
+    # extra_answers.jsonl ends every answer with an unmatched ")"; the sentence is still quoted,
+    # without it.
+    text = "Bladder stones are hard buildups of minerals that form in the urinary bladder.)"
+    found = [replace(passage("NHLBI_0000071_Sec7"), text=text)]
+    composition = ExtractiveComposer().compose(
+        question="what are bladder stones", query="what are bladder stones", passages=found
+    )
+    assert [s.text for s in composition.statements] == [text[:-1]]

@@ -77,3 +77,13 @@ def test_the_answer_about_heart_attacks_quotes_sentences_not_headings():
     assert not any("Affects Both" in t or "Is Blocked" in t for t in texts), texts
     normalised = " ".join(heart_attack.text.split())
     assert all(t in normalised for t in texts)
+
+
+def test_a_heading_ending_in_a_doubled_consonant_is_cut():
+    # "Controlled" is the passage's everyday "control": the heading is Title Case, not a name.
+    text = (
+        "Gout can be treated. Symptoms Can Be Controlled With proper treatment, most people with "
+        "gout are able to control their symptoms and live productive lives."
+    )
+    sentence = text.split(". ", 1)[1]
+    assert strip_glued_heading(sentence, PassageWords(text)).startswith("With proper treatment")

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from knowledge.evaluation import evaluate
 from knowledge.retrieval import MODES, HybridRetriever
+from knowledge.retrieval.fusion import FusionWeights
 from knowledge.wiring import index_from_settings
 
 
@@ -33,8 +34,13 @@ class Command(BaseCommand):
             "--json", action="store_true", dest="as_json", help="print one JSON object"
         )
         parser.add_argument("--index-dir", type=Path, help="another index than the configured one")
+        parser.add_argument(
+            "--weights",
+            choices=("handset", "learned"),
+            help="fusion weights of the hybrid ranking (default: the retriever's own)",
+        )
 
-    def handle(self, *args, file, mode, field, as_json, index_dir, **options):
+    def handle(self, *args, file, mode, field, as_json, index_dir, weights=None, **options):
         rows = _read(file, field)
         overrides = {"directory": index_dir} if index_dir else {}
         index = index_from_settings(**overrides)
@@ -49,7 +55,9 @@ class Command(BaseCommand):
                 f"({type(index.lexical).__name__}) is empty (a site moved to PostgreSQL starts "
                 "so): run `manage.py reindex --changed-only` to fill it."
             )
-        retriever = HybridRetriever(index=index, mode=mode)
+        retriever = HybridRetriever(
+            index=index, mode=mode, weights=FusionWeights.named(weights or "")
+        )
         result = evaluate(
             rows, lambda q: [p.section_id for p in retriever.search(q, k=10)], field=field, k=10
         )
