@@ -19,6 +19,8 @@ SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 STACK_DATABASE ?= portal
 STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(STACK_DATABASE)
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
+# The stack's shared cache (per-client API rate limits counted once for every process).
+STACK_CACHE_URL ?= redis://127.0.0.1:6379/2
 # The real data (MedQuAD, Synthea) is read in place, never copied into the repository: from
 # PORTAL_DATA_DIR, else shared/data beside the project, else (a fresh clone made elsewhere, as CI
 # makes) shared/data beside the checkout this one was cloned from. Exported, so that settings,
@@ -70,7 +72,7 @@ run: install data
 # are turned off explicitly, as they would be behind a proxy that terminates TLS and redirects.
 STACK_ENV = DEBUG=0 SECRET_KEY="$$(cat var/stack-secret-key)" ALLOWED_HOSTS=127.0.0.1,localhost \
   SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 \
-  DATABASE_URL=$(STACK_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL)
+  DATABASE_URL=$(STACK_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) CACHE_URL=$(STACK_CACHE_URL)
 
 stack: install data services-up
 	psql -h 127.0.0.1 -U postgres -d test -tAc "SELECT 1 FROM pg_database WHERE datname='$(STACK_DATABASE)'" \

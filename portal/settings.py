@@ -404,7 +404,12 @@ REST_FRAMEWORK = {
 }
 # Requests per client (OAuth application, else signed-in user, else address) and period; a
 # client's own `rate` (ApiClient.rate) overrides it. Counted in the default cache: per process
-# unless CACHES is a shared one.
+# by default, shared by every process and host with CACHE_URL (a Redis URL; `make stack` sets one).
+CACHE_URL = env.str("CACHE_URL", default="")
+if CACHE_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="120/min")
 # Webhook deliveries: each POST waits this long; a failed one is retried with a growing delay.
 API_WEBHOOK_TIMEOUT_SECONDS = env.float("API_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
