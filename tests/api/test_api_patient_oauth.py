@@ -42,7 +42,7 @@ def _authorize(client, app: Application, *, challenge: str, method: str = "S256"
 
 def test_a_patient_app_gets_a_patient_token_by_authorization_code_with_pkce(client):
     user, patient = make_patient("maria.lopez")
-    other_user, other = make_patient("james.kent", given="James", family="Kent")
+    _other_user, other = make_patient("james.kent", given="James", family="Kent")
     mine = Conversation.objects.create(patient=patient)
     theirs = Conversation.objects.create(patient=other)
     app = Application.objects.create(
