@@ -430,6 +430,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Three fields called "status" with different choices: each enum named for what it is.
+    "ENUM_NAME_OVERRIDES": {
+        "EscalationStatusEnum": ["open", "claimed", "resolved"],
+        "EscalationListStatusEnum": ["open", "resolved"],
+        "PreventiveStatusEnum": ["overdue", "due", "up_to_date", "not_applicable"],
+    },
 }
 
 LOGGING = {

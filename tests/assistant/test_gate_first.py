@@ -186,7 +186,8 @@ def test_the_nurse_sees_why_and_the_audit_keeps_it_without_the_patients_words(
     assert opened.patient_id == message.conversation.patient_id
     assert opened.detail["triage"]["level"] == "emergency"
     assert opened.detail["message_id"] == message.pk
-    assert "slurring" not in str(opened.detail)
+    # The patient's words stay out (the labelled messages beside them are the team's own).
+    assert text not in str(opened.detail) and "matched" not in opened.detail["triage"]
 
 
 def test_a_raise_is_audited_with_the_new_reason(django_capture_on_commit_callbacks):

@@ -14,6 +14,9 @@ import pytest
 
 from portal import socket_db
 
+# Channels' wrapper closes stale connections around each call: the database must be reachable.
+pytestmark = pytest.mark.django_db
+
 
 def _slow(seconds: float) -> str:
     time.sleep(seconds)
