@@ -15,7 +15,9 @@ import json
 import pytest
 import schemathesis
 from api_fixtures import call, client_token, patient_token
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -58,7 +60,19 @@ BUNDLE = {
 
 
 @pytest.fixture
-def api_schema(db):
+def in_process_requests():
+    """Requests sent through the WSGI handler inside the test's transaction: the handler must
+    not close the database connection at each request's start and end (with CONN_MAX_AGE=0 on
+    PostgreSQL it would, mid-transaction), as Django's own test client arranges."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(db, in_process_requests):
     return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
 
 
