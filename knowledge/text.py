@@ -38,7 +38,8 @@ _ABBREVIATIONS = frozenset(
     }
 )
 # A sentence ends at . ! or ? followed by space and a capital, a digit or an opening quote/bracket.
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
+# Spanish questions and exclamations open with "¿" / "¡" (the emergency instructions have both).
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[¿¡]?[A-Z0-9ÁÉÍÓÚÑ])")
 # Block breaks: blank-ish lines, runs of 3+ spaces (MedlinePlus uses them between paragraphs) and
 # inline list markers ("    - item").
 _BLOCK_SPLIT_RE = re.compile(r"\s*\n\s*|\s{3,}|\s+-\s+(?=[A-Za-z0-9])")
@@ -142,31 +143,38 @@ def flesch_kincaid_grade(text: str) -> float:
 
 _TERM_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
-# General English function words, plus the filler of patient messages (greetings, thanks,
-# "I would like to know"): frequent, and saying nothing about the topic.
-SEARCH_STOPWORDS = frozenset(
+# Function words and question words: they say nothing about the topic. The composer drops
+# them when it measures how much of a question a sentence covers.
+FUNCTION_WORDS = frozenset(
     """
-    a about above after again against all also am an and any are aren't as at be because
-    been before being below between both but by can can't cannot could couldn't did didn't
-    do does doesn't doing don't down during each else even ever every few for from further
-    get gets getting got had hadn't has hasn't have haven't having he he'd he'll he's her
-    here here's hers herself him himself his how how's however i i'd i'll i'm i've if in
-    into is isn't it it's its itself just let's like me might more most much must mustn't my
-    myself no nor not now of off often on once only or other ought our ours ourselves out
-    over own per quite rather really same shall shan't she she'd she'll she's should
-    shouldn't so some such than that that's the their theirs them themselves then there
-    there's these they they'd they'll they're they've this those though through thus to too
-    under until up upon us very was wasn't we we'd we'll we're we've were weren't what
-    what's whatever when when's where where's whether which while who who's whom whose why
-    why's will with within without won't would wouldn't yet you you'd you'll you're you've
-    your yours yourself yourselves hello hi hey dear thanks thank thankyou please pls plz
-    regards sincerely kindly appreciate appreciated wondering wonder know knew want wanted
-    wants need needs needed like liked would question questions ask asking asked answer
-    answers tell say said anyone someone something anything thing things etc ok okay yes
-    also maybe lot lots really much many whats hows whys wheres whos im ive id ill dont
-    doesnt didnt cant couldnt wont wouldnt isnt arent wasnt shouldnt thats theres theyre
-    youre
+    a about above after again against all also am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does
+    doesn't doing don't down during each even ever every few for from further get gets getting
+    got had hadn't has hasn't have haven't having he her here hers herself him himself his how
+    however i i'd i'll i'm i've if in into is isn't it it's its itself just let's me might more
+    most much must my myself no nor not now of off on once only or other ought our ours
+    ourselves out over own please same shall she should shouldn't so some such than that that's
+    the their theirs them themselves then there there's these they they're this those through
+    thus to too under until up upon us very via was wasn't we were weren't what what's when
+    where which while who whom whose why will with within without won't would wouldn't yes yet
+    you you're your yours yourself yourselves im ive dont doesnt cant wont whats hi hello thanks
+    thank dear re etc ok okay
     """.split()  # noqa: SIM905 (a word list reads better as text)
+)
+
+# What search ignores besides: the filler of patient messages (greetings, thanks, "I would like
+# to know", "can anyone tell me"), frequent and saying nothing about the topic. The composer keeps
+# these words because "what should I ask my doctor?" is about asking.
+SEARCH_STOPWORDS = FUNCTION_WORDS | frozenset(
+    """
+    answer answers anyone anything appreciate appreciated arent ask asked asking couldnt didnt
+    else he'd he'll he's here's hey how's hows id ill isnt kindly knew know like liked lot lots
+    many maybe mustn't need needed needs often per pls plz question questions quite rather
+    really regards said say shan't she'd she'll she's shouldnt sincerely someone something tell
+    thankyou thats theres they'd they'll they've theyre thing things though want wanted wants
+    wasnt we'd we'll we're we've whatever when's where's wheres whether who's whos why's whys
+    wonder wondering wouldnt you'd you'll you've youre
+    """.split()  # noqa: SIM905
 )
 
 

@@ -35,24 +35,8 @@ from assistant.answer.glued_headings import PassageWords, strip_glued_heading
 from assistant.answer.safety import sentence_problem
 from knowledge.passages import Passage
 from knowledge.retrieval.fusion import NAMED_COVERAGE
-from knowledge.text import flesch_kincaid_grade, split_sentences, stem, words
+from knowledge.text import FUNCTION_WORDS, flesch_kincaid_grade, split_sentences, stem, words
 
-# Function words and question words: they say nothing about the topic.
-_STOPWORDS_TEXT = """
-    a about above after again against all also am an and any are aren't as at be because been
-    before being below between both but by can can't cannot could couldn't did didn't do does
-    doesn't doing don't down during each even ever every few for from further get gets getting
-    got had hadn't has hasn't have haven't having he her here hers herself him himself his how
-    however i i'd i'll i'm i've if in into is isn't it it's its itself just let's me might more
-    most much must my myself no nor not now of off on once only or other ought our ours
-    ourselves out over own please same shall she should shouldn't so some such than that that's
-    the their theirs them themselves then there there's these they they're this those through
-    thus to too under until up upon us very via was wasn't we were weren't what what's when
-    where which while who whom whose why will with within without won't would wouldn't yes yet
-    you you're your yours yourself yourselves im ive dont doesnt cant wont whats hi hello thanks
-    thank dear re etc ok okay
-"""
-STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 # Words that appear in questions about anything: they count, but little.
 _GENERIC_TEXT = """
     information info know tell learn explain mean means meaning question questions answer thing
@@ -117,7 +101,7 @@ def content_terms(text: str) -> list[str]:
     seen: dict[str, None] = {}
     for word in words(text):
         lowered = word.lower().replace("’", "'")
-        if lowered in STOPWORDS or len(lowered) <= 2:
+        if lowered in FUNCTION_WORDS or len(lowered) <= 2:
             continue
         seen.setdefault(stem(lowered), None)
     return list(seen)

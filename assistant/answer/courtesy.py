@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from knowledge.text import search_tokens
+
 
 class Courtesy(StrEnum):
     THANKS = "thanks"
@@ -75,7 +77,6 @@ _FILLER_RE = re.compile(
 _GREETING_QUESTION_RE = re.compile(
     r"[\s\w,!.']*(?:how are you(?: doing)?|anyone there)\s*\?+[\s!.]*"
 )
-_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _MAX_WORDS = 25
 
 
@@ -84,7 +85,7 @@ def courtesy_of(text: str) -> Courtesy | None:
     lowered = " ".join(text.lower().replace("\u2019", "'").split())
     if not lowered or ("?" in lowered and not _GREETING_QUESTION_RE.fullmatch(lowered)):
         return None
-    if len(_WORD_RE.findall(lowered)) > _MAX_WORDS:
+    if len(search_tokens(lowered)) > _MAX_WORDS:
         return None
     found: list[Courtesy] = []
     rest = lowered
@@ -94,7 +95,7 @@ def courtesy_of(text: str) -> Courtesy | None:
             found.append(kind)
     if not found:
         return None
-    if _WORD_RE.search(_FILLER_RE.sub(" ", rest)):
+    if search_tokens(_FILLER_RE.sub(" ", rest)):
         return None
     return found[0]
 
@@ -119,13 +120,13 @@ def accepts_offer(text: str) -> bool:
     """Whether a message is only a yes, as a reply to the assistant's offer of a nurse (the
     caller knows whether there was one). Anything more goes through the normal answer path."""
     lowered = " ".join(text.lower().replace("\u2019", "'").split())
-    if len(_WORD_RE.findall(lowered)) > _MAX_YES_WORDS:
+    if len(search_tokens(lowered)) > _MAX_YES_WORDS:
         return False
     rest, yeses = _YES_RE.subn(" ", lowered)
     if not yeses:
         return False
     thanks = dict(_PHRASES)[Courtesy.THANKS]
-    return not _WORD_RE.search(_YES_FILLER_RE.sub(" ", thanks.sub(" ", rest)))
+    return not search_tokens(_YES_FILLER_RE.sub(" ", thanks.sub(" ", rest)))
 
 
 def courtesy_reply(kind: Courtesy, *, care_team_active: bool, disclosure: str = "") -> str:

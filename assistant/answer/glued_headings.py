@@ -21,6 +21,8 @@ from __future__ import annotations
 import functools
 import re
 
+from knowledge.text import words
+
 # Small words a Title Case heading leaves in lower case ("Breast Cancer is Not Contagious").
 _SMALL_WORDS_TEXT = (
     "a an and as at by for from in into of on or the to with without vs is are be can your you "
@@ -37,7 +39,6 @@ _NOT_A_HEADING_START_TEXT = (
     "visit call contact"
 )
 _NOT_A_HEADING_START = frozenset(_NOT_A_HEADING_START_TEXT.split())
-_WORD_RE = re.compile(r"[A-Za-z]+(?:['’][a-z]+)?")
 # Web addresses spell names in lower case ("www.medicare.gov"): not evidence of an everyday word.
 _ADDRESS_RE = re.compile(r"\S*(?:https?:|www\.|\.gov|\.com|\.org)\S*", re.IGNORECASE)
 _EDGE_PUNCTUATION_RE = re.compile(r"^[^A-Za-z0-9]+|[^A-Za-z0-9'’]+$")
@@ -57,7 +58,7 @@ class PassageWords:
     def lower_case(self) -> frozenset[str]:
         """Roots of the words the passage writes in lower case."""
         plain = _ADDRESS_RE.sub(" ", self.text)
-        return frozenset(_root(w) for w in _WORD_RE.findall(plain) if w.islower())
+        return frozenset(_root(w) for w in words(plain) if w.islower())
 
     def is_everyday(self, word: str) -> bool:
         """Whether the passage writes `word`, in some form, in lower case ("Blocked": "blocks")."""

@@ -35,7 +35,7 @@ from assistant.answer.compose import (
 from assistant.answer.types import Citation
 from knowledge.passages import Passage, Retriever
 from knowledge.retrieval.names import article_of
-from knowledge.text import split_sentences
+from knowledge.text import split_sentences, words
 
 log = logging.getLogger(__name__)
 
@@ -286,7 +286,7 @@ def query_for(
             # ("treated"): "what causes it?" must not be answered with treatments.
             topic = [
                 w
-                for w in re.findall(r"[A-Za-z][A-Za-z'-]+", earlier[-1])
+                for w in words(earlier[-1])
                 if (t := content_terms(w)) and topical_terms(t) and t[0] not in ASPECT_TERMS
             ]
             if topic:

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from knowledge.text import split_sentences
+from knowledge.text import search_tokens, split_sentences
 
 _UNIT = (
     r"(?:mg|milligrams?|mcg|micrograms?|µg|g|grams?|ml|milliliters?|millilitres?|cc|units?|iu|"
@@ -242,7 +242,7 @@ def _you_have_is_diagnosis(sentence: str) -> bool:
         clause = _clause_before(sentence, match.start())
         if _NOT_A_DIAGNOSIS_BEFORE.search(clause):
             continue
-        previous = re.findall(r"[a-z']+", clause.lower())
+        previous = search_tokens(clause)
         if (previous[-1] if previous else "") not in _DIAGNOSIS_LEAD_INS:
             continue  # a relative clause: "the type of cancer you have"
         after = sentence[match.end() :]

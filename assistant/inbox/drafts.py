@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from knowledge.text import split_sentences
+
 from ..answer.grounding import ground
 from ..models import Escalation
 from ..serializers import safe_url
@@ -52,7 +54,7 @@ _HANDOFF_SENTENCE_RE = re.compile(
 
 
 def _nurse_voice(instructions: str) -> str:
-    sentences = re.split(r"(?<=[.!?])\s+", instructions.strip())
+    sentences = [s.text for s in split_sentences(instructions)]
     return " ".join(s for s in sentences if s and not _HANDOFF_SENTENCE_RE.search(s))
 
 
