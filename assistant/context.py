@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from knowledge.preventive import evaluate
+from knowledge.selectors import approved_rules
 from portal.models import Patient, strip_semantic_tag
 
 from .answer.types import PatientContext
@@ -94,8 +96,6 @@ def patient_context_from_bundle(bundle: PatientBundle) -> PatientContext:
     """The same context read from a parsed FHIR bundle that is not saved (the API's answers):
     the same active conditions, medications, care plans and allergies, and preventive care
     under the approved rules."""
-    from knowledge.preventive import evaluate
-    from knowledge.selectors import approved_rules
 
     today = timezone.localdate()
     data = bundle.patient

@@ -43,6 +43,7 @@ FAILED_TEXT = (
 
 def answer_enqueue(message_id: int) -> None:
     """Queue the answer of a saved message (runs in-process in the embedded mode)."""
+    # Imported here: the task module imports this one (its task calls back into it).
     from .tasks import answer_message_task
 
     try:

@@ -23,6 +23,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+# The module, not its names: tests and the process wiring swap its factories.
+from knowledge import wiring
+
 from .inbox.tasks import OVERDUE_JOB
 from .models import JobHeartbeat
 
@@ -67,9 +70,8 @@ def check_redis() -> dict[str, Any]:
 
 
 def check_index() -> dict[str, Any]:
-    from knowledge.wiring import get_index
 
-    index = get_index()
+    index = wiring.get_index()
     index.vectors_current()  # a folder rebuilt by another process is opened here too
     if index.folder_missing():
         raise Unhealthy(

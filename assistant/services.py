@@ -18,10 +18,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+# The module, not its names: tests and the process wiring swap its factories.
+from knowledge import wiring
 from portal.models import Patient
 
 from . import escalation, events, handoff, ratelimit, selectors
-from .answer import courtesy
+from .answer import courtesy, llm
+from .answer.pipeline import answer_question
+from .answer.types import Answer, PatientContext
 from .context import patient_context
 from .delivery import answer_enqueue, answer_failed, lock_pending
 from .inbox import services as inbox_services
@@ -184,8 +188,6 @@ class _NotGated(Exception):
 def _gate_answer(text: str, decision):
     """The pipeline's own reply to an escalated message (emergency instructions, or the urgent
     hand-off text), computed without the record or the index; None if it would need them."""
-    from .answer.pipeline import answer_question
-    from .answer.types import Answer, PatientContext
 
     try:
         answer = answer_question(
@@ -276,7 +278,6 @@ def composer_from_settings():
     """The LLM composer when LLM_PROVIDER and LLM_MODEL are set, else None (offline composer)."""
     if not (settings.LLM_PROVIDER and settings.LLM_MODEL):
         return None
-    from .answer import llm
 
     return llm.llm_composer_from_env(
         settings.LLM_PROVIDER,
@@ -291,7 +292,6 @@ def triage_from_settings():
     """The LLM second opinion on the gate when an LLM is configured (and LLM_TRIAGE is on)."""
     if not (settings.LLM_PROVIDER and settings.LLM_MODEL and settings.LLM_TRIAGE):
         return None
-    from .answer import llm
 
     chat_model = llm.chat_model_from_env(
         settings.LLM_PROVIDER, settings.LLM_MODEL, timeout_seconds=settings.LLM_TIMEOUT_SECONDS
@@ -306,9 +306,8 @@ def triage_from_settings():
 
 
 def _retriever():
-    from knowledge.wiring import get_retriever
 
-    return get_retriever()
+    return wiring.get_retriever()
 
 
 def _history_for(message: Message) -> tuple[tuple[str, str], ...]:
@@ -326,7 +325,6 @@ def message_answer(*, message_id: int) -> Message | None:
     The pipeline runs outside any transaction (an LLM call is network I/O); the result is saved
     under a row lock so that two deliveries of the same task can never both save an answer.
     """
-    from .answer.pipeline import answer_question
 
     message = (
         Message.objects.select_related("conversation__patient")

@@ -19,6 +19,7 @@ Quirks of the real data handled here (see the data README):
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -178,7 +179,6 @@ def clean_markup(text: str) -> str:
     as it is."""
     if not _MARKUP_RE.search(text):
         return text
-    import html
 
     import nh3
 

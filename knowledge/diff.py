@@ -16,6 +16,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import PreventiveRuleVersion, ReviewedVersion, SectionVersion
+from .services import CurationError, canonical_rule_definition
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=\S)")
 
@@ -85,7 +86,6 @@ def section_diff(old: SectionVersion, new: SectionVersion) -> list[FieldDiff]:
 def definition_text(definition: dict) -> str:
     """A rule definition as indented JSON, its fields in the engine's order (key, title, kind…)
     whatever order the database kept them in."""
-    from .services import CurationError, canonical_rule_definition
 
     try:
         return json.dumps(canonical_rule_definition(definition), indent=2, ensure_ascii=False)

@@ -26,6 +26,7 @@ import logging
 import os
 import queue
 import shutil
+import sqlite3
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
@@ -358,7 +359,6 @@ class EmbeddingCache:
     rebuild after a crash) then costs a lookup instead of a model run."""
 
     def __init__(self, path: Path, *, model_key: str) -> None:
-        import sqlite3
 
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)

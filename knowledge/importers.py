@@ -28,8 +28,17 @@ from django.utils import timezone
 
 from . import selectors
 from .corpus import CorpusError, FileResult, SectionRecord, iter_jsonl, iter_medquad, most_named
-from .models import Article, Origin, ReviewState, Section, SectionVersion, content_hash
-from .services import NotAllowed, default_review_by
+from .models import (
+    Article,
+    Origin,
+    PreventiveRule,
+    PreventiveRuleVersion,
+    ReviewState,
+    Section,
+    SectionVersion,
+    content_hash,
+)
+from .services import NotAllowed, canonical_rule_definition, default_review_by, rule_hash
 
 
 @dataclass
@@ -442,8 +451,6 @@ def load_rules(
 ) -> RulesReport:
     """Store a rule set (all or nothing): new rules get v1, a changed definition the next
     version, an unchanged one nothing. Every definition is validated by the engine first."""
-    from .models import PreventiveRule, PreventiveRuleVersion
-    from .services import canonical_rule_definition, rule_hash
 
     if approve_as is not None and not selectors.can_curate(approve_as):
         raise NotAllowed(f"{approve_as} may not approve rules: only content admins can.")

@@ -45,6 +45,7 @@ from knowledge.embedding import Embedder, EmbeddingCache, embed_with_cache
 from knowledge.lexical import LexicalIndex, SectionMeta, lexical_name
 from knowledge.lexical_pg import PostgresLexicalIndex
 from knowledge.passages import PassageHit
+from knowledge.retrieval import HybridRetriever
 
 if TYPE_CHECKING:
     from knowledge.passages import Passage
@@ -562,7 +563,6 @@ class KnowledgeIndex:
 
     # -- the search callers use ---------------------------------------------------------
     def retriever(self) -> HybridRetriever:
-        from knowledge.retrieval import HybridRetriever
 
         if self._retriever is None:
             self._retriever = HybridRetriever(index=self)

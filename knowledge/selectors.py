@@ -17,6 +17,7 @@ from .models import (
     Section,
     SectionVersion,
 )
+from .preventive import Rule
 
 if TYPE_CHECKING:
     from .index import IndexDoc
@@ -93,7 +94,6 @@ def index_docs(*, section_ids: Iterable[str] | None = None) -> Iterator[IndexDoc
 
 def approved_rules() -> list[Rule]:
     """The preventive-care rules in force: the current approved version of each rule."""
-    from .preventive import Rule
 
     versions = PreventiveRuleVersion.objects.filter(state=ReviewState.APPROVED).order_by(
         "rule__key"

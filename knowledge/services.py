@@ -39,6 +39,9 @@ from .models import (
     SectionVersion,
     content_hash,
 )
+from .preventive import Rule, RuleError
+from .signals import content_changed
+from .tasks import index_sections_task
 from .wiring import get_index
 
 logger = logging.getLogger(__name__)
@@ -135,7 +138,6 @@ def _end(version: ReviewedVersion, *, state: str, user, reason: str, now) -> Non
 def _announce(version: ReviewedVersion, *, action: str, user) -> None:
     """Tell listeners (the audit log) about a curation step. Sent inside the step's transaction:
     what a listener writes commits or rolls back together with the change itself."""
-    from .signals import content_changed
 
     is_section = isinstance(version, SectionVersion)
     owner = version.section if is_section else version.rule
@@ -191,7 +193,6 @@ def _send_index_task(section_ids: set[str]) -> None:
     ids = sorted(section_ids)
 
     def send() -> None:
-        from .tasks import index_sections_task
 
         try:
             index_sections_task.delay(ids)
@@ -517,7 +518,6 @@ def article_update(*, article: Article, user, **fields: Any) -> Article:
 def canonical_rule_definition(definition: Any) -> dict[str, Any]:
     """Validate a rule with the engine itself and return its canonical JSON form, so what is
     stored is exactly what the engine will read (and equal definitions compare equal)."""
-    from .preventive import Rule, RuleError
 
     if not isinstance(definition, dict):
         raise CurationError("A rule definition must be a JSON object.")

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+# The module, not its names: knowledge.services queues these tasks, so each imports the other.
+from . import services
+
 
 @shared_task(
     name="knowledge.index_sections",
@@ -18,14 +21,10 @@ from celery import shared_task
 )
 def index_sections_task(section_ids: list[str]) -> dict[str, int]:
     """Index the current approved version of these sections; drop the ones with none."""
-    from .services import index_sync
-
-    return index_sync(section_ids=section_ids)
+    return services.index_sync(section_ids=section_ids)
 
 
 @shared_task(name="knowledge.reindex")
 def reindex_task() -> dict[str, int]:
     """Rebuild the whole index from the database."""
-    from .services import index_rebuild
-
-    return index_rebuild()
+    return services.index_rebuild()

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
 
 _indexes: dict[tuple[str, str | None, int], Any] = {}
 _indexes_lock = threading.Lock()
@@ -42,8 +44,6 @@ def lexical_database_from_settings() -> str | None:
     Redis and a Chroma server, so the lexical side and the content generation live there too. The
     connection is the default database's as Django holds it now (under pytest, its test
     database)."""
-    from django.core.exceptions import ImproperlyConfigured
-    from django.db import connections
 
     backend = (getattr(settings, "LEXICAL_BACKEND", "") or "").strip().lower()
     vendor = connections["default"].vendor

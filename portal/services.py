@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group
 from django.db import models, transaction
 
 from . import fhir, roles
+from .audit import audit_record
 from .models import (
     Allergy,
     AuditEvent,
@@ -353,7 +354,6 @@ def audit_event_record(
 ) -> AuditEvent:
     """Write one audit entry through the site's one audit writer (portal.audit.audit_record);
     this keyword form is kept for callers that hold the actor and the request apart."""
-    from .audit import audit_record
 
     same_person = request is not None and getattr(request, "user", None) == actor
     return audit_record(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from functools import lru_cache
 
 from django.conf import settings
@@ -114,7 +115,6 @@ class SocketCapMixin:
     _lease_renewed_at = 0.0
 
     async def socket_cap_take(self, user) -> bool:
-        import uuid
 
         socket_id = uuid.uuid4().hex
         if not await database_sync_to_async(socket_acquire)(user_id=user.pk, socket_id=socket_id):

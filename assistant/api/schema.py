@@ -7,6 +7,7 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 
+from .permissions import HasScope, IsPatient
 from .scopes import SCOPES
 from .serializers import ErrorOut
 
@@ -53,7 +54,6 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
     name = "oauth2"
 
     def get_security_requirement(self, auto_schema):
-        from .permissions import HasScope, IsPatient
 
         view = auto_schema.view
         for permission in view.get_permissions():

@@ -28,6 +28,9 @@ from django.utils import timezone
 
 from ..models import Escalation, WebhookDelivery, WebhookEndpoint
 
+# The module, not its names: the delivery task calls back into this module.
+from . import tasks
+
 log = logging.getLogger(__name__)
 
 OPENED = WebhookEndpoint.Event.OPENED.value
@@ -90,10 +93,9 @@ def escalation_event(event: str, esc: Escalation, *, key: str) -> list[int]:
 
 
 def _enqueue(delivery_id: int) -> None:
-    from .tasks import webhook_deliver_task
 
     try:
-        webhook_deliver_task.delay(delivery_id)
+        tasks.webhook_deliver_task.delay(delivery_id)
     except Exception:  # the broker is down: the row stays pending for `deliveries_retry_pending`
         log.exception("could not queue webhook delivery %s", delivery_id)
 

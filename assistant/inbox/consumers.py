@@ -20,9 +20,11 @@ Server -> client:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import timezone
 
 from portal.audit import audit_record
 from portal.session_guard import SessionBoundConsumerMixin
@@ -30,6 +32,7 @@ from portal.socket_cap import SocketCapMixin
 from portal.socket_db import database_sync_to_async
 
 from .. import events
+from ..serializers import message_to_dict
 from . import alerts
 from . import selectors as sel
 
@@ -73,7 +76,6 @@ class InboxConsumer(SocketCapMixin, SessionBoundConsumerMixin, AsyncJsonWebsocke
         await super().receive(text_data=text_data, **kwargs)
 
     async def decode_json(self, text_data):
-        import json
 
         try:
             frame = json.loads(text_data)
@@ -178,7 +180,6 @@ class InboxConsumer(SocketCapMixin, SessionBoundConsumerMixin, AsyncJsonWebsocke
 
     @database_sync_to_async
     def _snapshot(self) -> dict:
-        from django.utils import timezone
 
         now = timezone.now()
         escalations = sel.escalations_open_for_queue(user=self.user)
@@ -207,7 +208,6 @@ class InboxConsumer(SocketCapMixin, SessionBoundConsumerMixin, AsyncJsonWebsocke
 
     @database_sync_to_async
     def _message_dict(self, message_id: Any, conversation_id: int) -> dict | None:
-        from ..serializers import message_to_dict
 
         if not isinstance(message_id, int):
             return None

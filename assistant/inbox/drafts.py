@@ -16,9 +16,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+# The module, not its names: tests and the process wiring swap its factories.
+from knowledge import wiring
 from knowledge.text import split_sentences
 
+from .. import escalation as escalation_rules
+
+# The module, not its names: assistant.services reaches the inbox, which drafts with this.
+from .. import services
 from ..answer.grounding import ground
+from ..context import patient_context
 from ..models import Escalation
 from ..serializers import safe_url
 
@@ -64,8 +71,6 @@ def _safety_lines(esc: Escalation, question: str) -> list[str]:
     in the nurse's voice. The more severe of the escalation's level and the rules' verdict wins."""
     decision = None
     if question:
-        from .. import escalation as escalation_rules
-
         decision = escalation_rules.classify(question)
     decided = getattr(decision, "level", "routine") or "routine"
     level = min((esc.level, decided), key=lambda name: Escalation.PRIORITY.get(name, 2))
@@ -91,17 +96,12 @@ def compose_draft(
 ) -> DraftResult:
     """The whole draft: greeting, the rule's safety instructions for emergencies and urgent
     worries, the approved content with citations, and a closing signed by the nurse."""
-    from ..context import patient_context
 
     patient = escalation.conversation.patient
     if retriever is None:
-        from knowledge.wiring import get_retriever
-
-        retriever = get_retriever()
+        retriever = wiring.get_retriever()
     if composer is None:
-        from ..services import composer_from_settings
-
-        composer = composer_from_settings()
+        composer = services.composer_from_settings()
     context = patient_context(patient)
     body, citations, meta = ("", [], {"no_content": "no_question"})
     if question:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.urls import reverse
@@ -373,7 +374,6 @@ def audit_filter_choices(*, user) -> dict[str, Any]:
     """Actors, actions and patients that occur in the log, for the filter form."""
     _require(can_read_audit(user))
     actor_ids = AuditEvent.objects.exclude(actor=None).values_list("actor_id", flat=True).distinct()
-    from django.contrib.auth import get_user_model
 
     actors = list(get_user_model().objects.filter(pk__in=actor_ids).order_by("username"))
     actions = sorted(set(AuditEvent.objects.values_list("action", flat=True).distinct()))

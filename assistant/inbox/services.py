@@ -26,7 +26,8 @@ from portal.audit import audit_record
 from .. import events
 from ..handoff import escalation_target
 from ..models import Alert, CannedReply, Conversation, Disposition, DraftReply, Escalation, Message
-from .selectors import can_manage_canned_replies, can_work_queue
+from . import drafts
+from .selectors import can_manage_canned_replies, can_work_queue, patient_questions_since_open
 
 log = logging.getLogger(__name__)
 
@@ -368,12 +369,10 @@ def draft_reply_build(
     Uses the same retrieval and composer as the assistant's answers. The draft is stored, never
     sent: only nurse_reply_send puts text in front of the patient.
     """
-    from .drafts import compose_draft
-    from .selectors import patient_questions_since_open
 
     questions = patient_questions_since_open(escalation=escalation)
     question = "\n".join(m.text for m in questions).strip()
-    result = compose_draft(
+    result = drafts.compose_draft(
         escalation=escalation,
         question=question,
         nurse=nurse,

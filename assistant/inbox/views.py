@@ -21,9 +21,11 @@ from django.views.decorators.http import require_GET, require_POST
 from assistant.preventive.services import preventive_panel_context
 from portal.audit import audit_record
 from portal.decorators import ADMIN_ONLY, NURSE_ONLY, STAFF_ONLY, role_required
+from portal.selectors import patient_record_summary
 
 from .. import dashboard as dash
 from ..models import CannedReply, Conversation, Disposition, Escalation
+from ..serializers import message_to_dict
 from . import alerts
 from . import selectors as sel
 from . import services as svc
@@ -101,7 +103,6 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 def _record_summary(patient):
     """The patient's record summary (conditions, medications, care plan, allergies)."""
-    from portal.selectors import patient_record_summary
 
     return patient_record_summary(patient=patient)
 
@@ -114,7 +115,6 @@ def _get_escalation(request: HttpRequest, escalation_id: int) -> Escalation:
 
 
 def _thread_messages(conversation: Conversation) -> list[dict]:
-    from ..serializers import message_to_dict
 
     rows = []
     for message in sel.thread_messages(conversation=conversation):

@@ -19,9 +19,15 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from assistant.answer.record_answers import related_passage
+
+# The module, not its names: tests and the process wiring swap its factories.
+from knowledge import wiring
+from knowledge.models import ReviewState, SectionVersion
 from knowledge.preventive import (
     SMOKING_STATUS_LOINC,
     ConditionFact,
@@ -265,7 +271,6 @@ class EducationLink:
 
 def _related_search(rule: Rule, retriever: Any) -> EducationLink | None:
     # The same choice as the chat's preventive answers, so both point to the same content.
-    from assistant.answer.record_answers import related_passage
 
     passage = related_passage(
         retriever,
@@ -286,9 +291,8 @@ def _related_search(rule: Rule, retriever: Any) -> EducationLink | None:
 
 
 def _default_retriever() -> Any:
-    from knowledge.wiring import get_retriever
 
-    return get_retriever()
+    return wiring.get_retriever()
 
 
 def education_links(rules: Sequence[Rule], *, retriever: Any = None) -> dict[str, EducationLink]:
@@ -322,9 +326,6 @@ def education_links(rules: Sequence[Rule], *, retriever: Any = None) -> dict[str
 def _still_approved(links: dict[str, EducationLink]) -> dict[str, EducationLink]:
     if not links:
         return {}
-    from django.db.models import Q
-
-    from knowledge.models import ReviewState, SectionVersion
 
     wanted = Q()
     for link in links.values():

@@ -5,6 +5,7 @@ the chat uses.
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from django.conf import settings
@@ -13,13 +14,20 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from assistant.api.views.base import HISTORY_STATES, ApiView, _iso
+
+# The module, not its names: tests and the process wiring swap its factories.
+from knowledge import wiring
 from knowledge.models import Section
+from knowledge.selectors import approved_version_set
 from portal.fhir import BundleError, bundle_parse
 
 from ... import escalation
 from ... import serializers as chat_serializers
 from ... import services as chat_services
+from ...answer.pipeline import answer_question
+from ...answer.types import PatientContext
 from ...context import patient_context_from_bundle
+from ...escalation.model import classifier
 from ...services import clean_text
 from .. import serializers as s
 from ..errors import BadRequest
@@ -35,7 +43,6 @@ def _categories(decision) -> list[str]:
 
 
 def _gate_identity(decision) -> dict[str, Any]:
-    from ...escalation.model import classifier
 
     model = classifier()
     return {
@@ -154,11 +161,8 @@ def answer_json(answer, *, retriever, composer) -> dict[str, Any]:
 
 
 def _context_from_request(data: dict[str, Any]):
-    from ...answer.types import PatientContext
 
     if "fhir_bundle" in data:
-        import json
-
         try:
             bundle = bundle_parse(json.dumps(data["fhir_bundle"]))
         except BundleError as exc:
@@ -182,16 +186,13 @@ class AnswersView(ApiView):
         """A grounded answer from approved content, by the chat's pipeline: the gate first (an
         emergency gets its instructions and nothing else), then the answer with its citations
         and a provenance record. Nothing is stored but the audit entry."""
-        from knowledge.wiring import get_retriever
-
-        from ...answer.pipeline import answer_question
 
         data = self.validated(s.AnswersIn, request.data)
         question = clean_text(data["question"])
         if not question:
             raise BadRequest("The question is empty.", code="empty")
         context = _context_from_request(data)
-        retriever = get_retriever()
+        retriever = wiring.get_retriever()
         composer = chat_services.composer_from_settings()
         answer = answer_question(
             text=question,
@@ -220,14 +221,12 @@ class KnowledgeSearchView(ApiView):
     )
     def get(self, request):
         """Search approved content (the chat's retriever); only versions approved right now."""
-        from knowledge.selectors import approved_version_set
-        from knowledge.wiring import get_retriever
 
         data = self.validated(s.SearchIn, request.query_params)
         query = clean_text(data["q"])
         if not query:
             raise BadRequest("The query is empty.", code="empty")
-        passages = get_retriever().search(query, k=data["k"])
+        passages = wiring.get_retriever().search(query, k=data["k"])
         approved = approved_version_set()  # an index lagging behind a retirement shows nothing
         results = [
             {

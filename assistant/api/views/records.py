@@ -18,9 +18,11 @@ from rest_framework.response import Response
 from assistant.api.views.base import ApiView, _iso
 from portal.fhir import BundleError
 from portal.models import Patient
+from portal.services import patient_import_raw
 
 from ... import serializers as chat_serializers
 from ...models import ApiClient, WebhookDelivery, WebhookEndpoint
+from ...preventive.services import preventive_panel_context
 from .. import serializers as s
 from ..auth import ApiTokenAuthentication, caller_of, patient_of, token_of
 from ..errors import BadRequest
@@ -48,7 +50,6 @@ class FhirBundleView(ApiView):
     def post(self, request):
         """Import one patient's FHIR R4 bundle with the portal's importer: all of it or nothing;
         a bad resource is named in `resource` and `detail`."""
-        from portal.services import patient_import_raw
 
         raw = request.data  # an empty body parses to {}
         if not isinstance(raw, bytes | str) or not raw.strip():
@@ -91,7 +92,6 @@ class PatientPreventiveView(ApiView):
     def get(self, request, patient_id: int):
         """The patient's due and overdue preventive care with each rule, its reason and its
         citation (and the items that need information the record lacks)."""
-        from ...preventive.services import preventive_panel_context
 
         token = token_of(request)
         own = patient_of(request)

@@ -28,10 +28,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from assistant.answer.pipeline import answer_question
 from assistant.answer.types import PatientContext
+
+# The module, not its names: tests and the process wiring swap its factories.
+from knowledge import wiring
 from knowledge.retrieval import HybridRetriever
 from knowledge.retrieval.fusion import FusionWeights
 from knowledge.text import flesch_kincaid_grade
-from knowledge.wiring import index_from_settings
 
 RELEVANT_GRADE = 3
 _MARKERS_RE = re.compile(r"\s?\[\d+\]")
@@ -107,7 +109,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, as_json, index_dir, weights, limit, **options):
         rows = _read(file)[: limit or None]
-        index = index_from_settings(**({"directory": index_dir} if index_dir else {}))
+        index = wiring.index_from_settings(**({"directory": index_dir} if index_dir else {}))
         if index.is_empty():
             raise CommandError(
                 f"The retrieval index at {index.directory} is empty: run "

@@ -15,7 +15,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from assistant.preventive.services import bundle_facts, preventive_results
 from knowledge.preventive import RuleResult, Status, evaluate, load_default_rules
+from portal.fhir import BundleError, bundle_load
+from portal.models import Patient
 
 LABELS = {
     Status.OVERDUE: "OVERDUE",
@@ -72,8 +75,6 @@ def _day(raw: str | None) -> date:
 
 
 def _from_bundle(path: Path, on: date) -> tuple[list[RuleResult] | None, str]:
-    from assistant.preventive.services import bundle_facts
-    from portal.fhir import BundleError, bundle_load
 
     try:
         bundle = bundle_load(path)
@@ -91,8 +92,6 @@ def _from_bundle(path: Path, on: date) -> tuple[list[RuleResult] | None, str]:
 
 
 def _from_database(mrn: str, on: date) -> tuple[list[RuleResult] | None, str]:
-    from assistant.preventive.services import preventive_results
-    from portal.models import Patient
 
     matches = list(Patient.objects.filter(mrn=mrn)[:2])
     if not matches:

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from knowledge import selectors
+from knowledge.services import index_sync
 
 
 def curator_named(username: str | None):
@@ -38,7 +39,6 @@ def progress_bar(*, total: int | None, desc: str, enabled: bool = True, unit: st
 
 def sync_index(command: BaseCommand, section_ids: Iterable[str], *, progress: bool = True) -> None:
     """One index update for everything an import approved (never one task per section)."""
-    from knowledge.services import index_sync
 
     ids = sorted(set(section_ids))
     if not ids:

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+# The module, not its names: tests and the process wiring swap its factories.
+from knowledge import wiring
 from knowledge.evaluation import evaluate
 from knowledge.retrieval import MODES, HybridRetriever
 from knowledge.retrieval.fusion import FusionWeights
-from knowledge.wiring import index_from_settings
 
 
 class Command(BaseCommand):
@@ -43,7 +44,7 @@ class Command(BaseCommand):
     def handle(self, *args, file, mode, field, as_json, index_dir, weights=None, **options):
         rows = _read(file, field)
         overrides = {"directory": index_dir} if index_dir else {}
-        index = index_from_settings(**overrides)
+        index = wiring.index_from_settings(**overrides)
         if index.is_empty():
             raise CommandError(
                 f"The retrieval index at {index.directory} is empty: run "

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from knowledge.importers import load_rules
+from knowledge.preventive import DEFAULT_RULES_PATH
 from knowledge.services import CurationError
 
 from ._common import curator_named
@@ -27,7 +28,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file: Path | None, approve_as, **options):
-        from knowledge.preventive import DEFAULT_RULES_PATH
 
         path = file or DEFAULT_RULES_PATH
         try:
