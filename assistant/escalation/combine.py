@@ -10,8 +10,9 @@ fixed clinical limits around them, are here:
   P(emergency) + P(urgent) >= `t_urgent`, else routine;
 - the highest of the rules' level and the classifier's wins, with two limits:
   - an *urgent* rule is raised to an emergency only when P(emergency) >= `raise_over_urgent`, and
-    one whose message holds a number the rules read and judged (a pill count, a glucose, oxygen
-    or blood-pressure reading: `numbers_read`), or whose rule is a reading rule
+    one whose message holds what the rules read and judged (a pill count, a glucose, oxygen or
+    blood-pressure reading, a denial of intent to self-harm: `rules_judged`), or whose rule is a
+    reading rule
     (`READING_CATEGORIES`), only when P(emergency) >= `raise_over_reading`: word similarity
     cannot compare numbers ("took 2 tylenol" reads like "took 40 tylenol" to it);
   - an *urgent* symptom rule (`LOWERABLE_CATEGORIES`) matched inside a question, a past event, a
@@ -32,7 +33,7 @@ SEVERITY = {ROUTINE: 0, URGENT: 1, EMERGENCY: 2}
 # A dose taken twice or missed is never raised to a 911 by word similarity, which cannot tell a
 # doubled metformin from a doubled insulin: the rule `emergency.medicine_mistake_danger` names
 # the signs that make one an emergency. A lab rule may be raised when no number was read ("his
-# temp is 103 and he is shaking, he has a dialysis catheter"); `numbers_read` still guards.
+# temp is 103 and he is shaking, he has a dialysis catheter"); `rules_judged` still guards.
 READING_CATEGORIES = frozenset(("blood_sugar", "blood_pressure", "dose_error", "missed_dose"))
 # Urgent symptom rules whose match inside a question may be lowered when the classifier agrees
 # ("how to prevent a shingles outbreak"). Never a medicine rule: "is tylenol safe while
@@ -77,7 +78,7 @@ def combined_level(
     rule_category: str,
     situation: str,
     words: int,
-    numbers_read: bool,
+    rules_judged: bool,
     probs: Mapping[str, float] | None,
     policy: Policy | None,
 ) -> tuple[str, str]:
@@ -99,11 +100,12 @@ def combined_level(
         and probs[EMERGENCY]
         < (
             policy.raise_over_reading
-            if numbers_read or rule_category in READING_CATEGORIES
+            if rules_judged or rule_category in READING_CATEGORIES
             else policy.raise_over_urgent
         )
     ):
         by_model = URGENT
+
     if SEVERITY[by_model] > SEVERITY[rule_level]:
         return by_model, RAISED
     return rule_level, RULES

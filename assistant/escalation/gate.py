@@ -36,9 +36,17 @@ from assistant.escalation import context as _context
 from assistant.escalation import model as _model
 from assistant.escalation.cleaning import clean
 from assistant.escalation.normalise import Text
-from assistant.escalation.rules import EMERGENCY, ROUTINE, RULES, SEVERITY, URGENT, Level, Rule
+from assistant.escalation.rules import (
+    EMERGENCY,
+    ROUTINE,
+    RULES,
+    SEVERITY,
+    URGENT,
+    Level,
+    Rule,
+    judged_by_rules,
+)
 from assistant.escalation.rules import instructions as _instructions
-from assistant.escalation.rules.readings import numbers_read
 
 LEVELS: tuple[Level, ...] = (EMERGENCY, URGENT, ROUTINE)
 
@@ -134,7 +142,7 @@ def _combine(
         rule_category=by_rules.category,
         situation=situation,
         words=words,
-        numbers_read=numbers_read(prepared),
+        rules_judged=judged_by_rules(prepared),
         probs=pred.probabilities,
         policy=pred.policy,
     )

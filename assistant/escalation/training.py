@@ -35,7 +35,7 @@ from assistant.escalation.cleaning import clean
 from assistant.escalation.combine import Policy, combined_level
 from assistant.escalation.data import Example
 from assistant.escalation.normalise import Text
-from assistant.escalation.rules.readings import numbers_read
+from assistant.escalation.rules import judged_by_rules
 
 # What the classifier may add to the rules' own alarms, on the training split's cross-validation:
 # routine messages it escalates, and urgent ones it raises to a 911 emergency.
@@ -127,7 +127,7 @@ class GateInputs:
     rule_category: str
     situation: str
     words: int
-    numbers_read: bool
+    rules_judged: bool
 
 
 def gate_inputs(text: str) -> GateInputs:
@@ -138,7 +138,7 @@ def gate_inputs(text: str) -> GateInputs:
         rule_category=by_rules.category,
         situation=_context.situation(prepared),
         words=sum(t.text.isalpha() for t in prepared.tokens),
-        numbers_read=numbers_read(prepared),
+        rules_judged=judged_by_rules(prepared),
     )
 
 
@@ -150,7 +150,7 @@ def _gate_levels(probs: np.ndarray, inputs: Sequence[GateInputs], policy: Policy
             rule_category=g.rule_category,
             situation=g.situation,
             words=g.words,
-            numbers_read=g.numbers_read,
+            rules_judged=g.rules_judged,
             probs=dict(zip(_model.CLASSES, row, strict=True)),
             policy=policy,
         )

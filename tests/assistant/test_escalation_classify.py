@@ -276,3 +276,15 @@ def test_decision_is_a_dataclass_with_the_documented_fields():
     assert {
         "level", "rule_id", "rule_title", "matched", "rationale", "category", "instructions",
     } <= names  # fmt: skip
+
+
+def test_a_denial_of_intent_keeps_distress_with_a_nurse_in_either_language():
+    # Word similarity reads the denied words as the thing itself; the denial is the writer's
+    # answer to the nurse's first question, so the message goes to a nurse, not to 911.
+    for text in (
+        "No tengo ideas de matarme, pero me siento muy deprimida y no puedo dejar de llorar",
+        "zero thoughts of ending my life, I just feel numb and tired of everything lately",
+    ):
+        assert classify(text).level == "urgent", text
+    # A red flag the rules read still calls 911 whatever the denial.
+    assert classify("I don't want to die but I took 30 of my sleeping pills").level == "emergency"

@@ -346,6 +346,9 @@ class Rule:
     finder: Finder | None = None
     advice: str = ""  # a key of instructions.ADVICE added after the instructions, if any
     past_history_exempt: bool = False  # drop matches in a sentence set in the past
+    # Matches inside a span of this pattern do not count: a denial too long or too varied for
+    # the negation cues ("zero thoughts of ending my life", "no tengo ideas de matarme").
+    denied_by: re.Pattern[str] | None = None
     _regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _each: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
     _requires: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
@@ -375,6 +378,9 @@ class Rule:
         spans = self._live_spans(self._regex, text)
         if self.finder is not None:
             spans += [s for s in self.finder(text) if not is_negated(text, *s)]
+        if self.denied_by is not None:
+            denials = [m.span() for m in self.denied_by.finditer(text.norm)]
+            spans = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in denials)]
         if self.past_history_exempt:
             spans = [s for s in spans if not is_past_history(text, s[0])]
         elif self.education_lowerable:

@@ -156,8 +156,10 @@ HYPERTENSIVE = Rule(
     patterns=(),
     finder=_bp_crisis,
     requires=(
-        r"\b(?:head ?aches?|chest|vision|blurr\w*|seeing spots|confus\w*|numb\w*|weak\w*|short of "
-        r"breath|cant breathe|nosebleed|dizzy|vomit\w*|dolor de cabeza|vision borrosa|pecho"
+        r"\b(?:head ?aches?|chest|vision|blurr\w*|seeing spots|(?:seeing|see|seeing everything) "
+        r"double|cant see|trouble seeing|confus\w*|numb\w*|weak\w*|short of breath|cant breathe|"
+        r"cant catch (?:my|his|her) breath|slurr\w*|nosebleed|dizzy|vomit\w*|dolor de cabeza|"
+        r"vision borrosa|veo doble|ve doble|pecho"
         # Spanish says where it hurts with the verb: "le duele mucho la cabeza", "ve borroso".
         r"|duele\w* (?:\w+ ){0,2}?cabeza|borros\w*|mare\w*|confundid\w*|entumid\w*|debil\w*"
         r"|vomit\w*|ve (?:\w+ )?(?:manchas|lucecitas))\b",
@@ -165,6 +167,7 @@ HYPERTENSIVE = Rule(
     examples=(
         "my blood pressure is 210/125 and I have a pounding headache",
         "bp 190 over 115 with chest tightness",
+        "I'm 58 and my blood pressure is 200/118 and I'm seeing double",
     ),
     counter_examples=(
         "my blood pressure is 185/100, no symptoms",

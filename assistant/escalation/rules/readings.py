@@ -52,6 +52,18 @@ def glucose_readings(text: Text) -> list[tuple[Span, float]]:
     return found
 
 
+# The signs of diabetic ketoacidosis (ADA): they make a high reading an emergency from 250 on,
+# whatever the number, because the acid, not the sugar, is the danger.
+_DKA_SIGNS = (
+    CRISIS_WORDS
+    + r"|ketones? (?:\w+ )?(?:moderate|large|high|dark|positive)|(?:moderate|large|high) "
+    r"ketones?|fruity|breath\w* (?:\w+ ){0,2}?(?:heavy|heavily|deep|fast|hard|weird)|(?:heavy|deep|"
+    r"fast|rapid) breath\w*|panting|(?:cant|unable to|not able to) (?:stop|keep) (?:\w+ ){0,2}?"
+    r"(?:vomit\w*|throwing up|down)|keeps? (?:vomit\w*|throwing up)|wont stop (?:vomit\w*|throwing "
+    r"up)|respira\w* (?:rapido|fuerte|profundo)|no (?:para|deja) de vomitar"
+)
+
+
 def _glucose_critical(text: Text) -> list[Span]:
     readings = glucose_readings(text)
     crisis = re.search(
@@ -59,11 +71,29 @@ def _glucose_critical(text: Text) -> list[Span]:
         r"very thirsty|vomitando",
         text.norm,
     )
+    dka = re.search(_DKA_SIGNS, text.norm)
     spans: list[Span] = []
     for span, mg in readings:
         # 20-33 reads as dangerously low in mg/dL and dangerously high in mmol/L: both are.
-        if mg < 54 or mg >= 600 or (mg >= 400 and crisis):
+        if mg < 54 or mg >= 600 or (mg >= 400 and crisis) or (mg >= 250 and dka):
             spans.append(span)
+    return spans
+
+
+# A temperature: a decimal between 100.4 and 107.9 F or 38.0 and 42.9 C, or such a whole number
+# with its unit ("101 F", "38 grados"). Written alone ("measured 100.9 rectally") it is a fever.
+_TEMPERATURE = re.compile(
+    r"\b(?:(?:10[0-7]|3[89]|4[0-2])\.\d|(?:10[0-7]|3[89]|4[0-2]) ?(?:f|c|degrees?|grados?|deg))\b"
+)
+
+
+def fever_readings(text: Text) -> list[Span]:
+    """Spans of temperatures of 100.4 F / 38.0 C or more (the fever line for a baby)."""
+    spans: list[Span] = []
+    for m in _TEMPERATURE.finditer(text.norm):
+        value = float(re.match(r"\d+(?:\.\d)?", m.group()).group())
+        if value >= 100.4 or 38.0 <= value < 43:
+            spans.append((m.start(), m.end()))
     return spans
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from assistant.escalation.normalise import Text
+
 from . import instructions as say
 from .base import EMERGENCY, Rule
 from .vocabulary import (
@@ -10,6 +14,20 @@ from .vocabulary import (
 )
 
 # --- Rules ----------------------------------------------------------------------------------------
+# "I'm not suicidal, but I've been really depressed": the writer has answered the question a
+# nurse would ask first. Word similarity reads the denied words as the thing itself, so a
+# classifier may not turn such a message into a 911 call (the rules still may, on a red flag).
+_INTENT_DENIED = re.compile(
+    r"\b(?:(?:im|i am|i m) not (?:suicidal|going to (?:hurt|harm|kill) myself)|not suicidal|"
+    r"(?:no|zero|not having|dont have|never had|without) (?:\w+ ){0,2}?(?:thoughts?|plans?|"
+    r"intent\w*|urges?) (?:of|about|to) (?:hurting|harming|killing|hurt|harm|kill|ending|end) "
+    r"(?:myself|my life|it)|(?:i )?(?:dont|do not) want to (?:die|hurt myself|kill myself|end my "
+    r"life)|(?:i )?would never (?:hurt|harm|kill) myself|no (?:quiero|pienso) (?:morir\w*|"
+    r"hacerme dano|matarme|suicidarme)|no tengo (?:\w+ )?(?:pensamientos|ideas|intencion\w*) de "
+    r"(?:hacerme dano|matarme|suicid\w*|morir\w*))\b"
+)
+
+
 SELF_HARM = Rule(
     id="emergency.self_harm",
     level=EMERGENCY,
@@ -117,6 +135,7 @@ SELF_HARM = Rule(
         "What are the signs that someone might be thinking about suicide?",
     ),
     instructions=say.SELF_HARM,
+    denied_by=_INTENT_DENIED,
     # A question about warning signs with nobody named is education; one word of anyone
     # living it ("I", "my son", "right now") keeps the match.
     education_lowerable=True,
@@ -150,6 +169,7 @@ SUICIDE_MENTION = Rule(
         "I'm not suicidal, just tired of being sick",
     ),
     instructions=say.SELF_HARM,
+    denied_by=_INTENT_DENIED,
     education_lowerable=True,
 )
 
@@ -234,3 +254,8 @@ FAREWELL = Rule(
     instructions=say.SELF_HARM,
     education_lowerable=True,
 )
+
+
+def intent_denied(text: Text) -> bool:
+    """True when the writer says they have no thought or plan of harming themselves."""
+    return bool(_INTENT_DENIED.search(text.norm))

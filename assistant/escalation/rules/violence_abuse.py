@@ -65,3 +65,36 @@ VIOLENCE = Rule(
     ),
     instructions=say.HARM_TO_OTHERS,
 )
+
+SEXUAL_ASSAULT = Rule(
+    id="emergency.sexual_assault",
+    level=EMERGENCY,
+    category="harm_to_others",
+    title="A sexual assault that has just happened",
+    rationale=(
+        "After a recent sexual assault, emergency care treats injuries, offers medicines that "
+        "prevent HIV and pregnancy (they work best within hours, and only up to 72 hours) and "
+        "collects evidence before a shower; the person may still be near the attacker. An "
+        "assault long past is for the care team (testing, counselling), not 911."
+    ),
+    patterns=(
+        r"\b(?:i|she|he|they|we|my \w+|someone|somebody|a \w+|he|they) (?:\w+ )?(?:was|were|got|"
+        r"been|just got|has been|have been) (?:\w+ )?(?:raped|sexually (?:assaulted|abused)|"
+        r"molested|assaulted sexually)\b",
+        r"\b(?:raped|sexually assaulted|molested) (?:me|her|him|us|my \w+)\b",
+        r"\b(?:forced|made) (?:me|her|him) (?:to )?have sex\b|\brape kit\b",
+        r"\b(?:me|la|lo|nos) violaron\b|\bme violo\b|\b(?:abusaron|abuso) (?:sexualmente )?de "
+        r"(?:mi|ella|el)\b|\bme (?:forzo|obligo) a tener relaciones\b",
+    ),
+    examples=(
+        "I was raped about an hour ago at a party and I haven't showered",
+        "me violaron anoche y tengo mucho dolor",
+        "my roommate came home crying, she says a guy from the bar sexually assaulted her tonight",
+    ),
+    counter_examples=(
+        "I was sexually assaulted in college years ago and I'm doing okay, is therapy covered?",
+        "what should someone do after a sexual assault? it's for a training at work",
+    ),
+    instructions=say.HARM_TO_OTHERS,
+    education_lowerable=True,
+)
