@@ -25,6 +25,7 @@
   var banner = document.getElementById("handoff-banner");
   var csrfInput = form.querySelector("input[name=csrfmiddlewaretoken]");
   var csrf = csrfInput ? csrfInput.value : "";
+  var region = log.parentNode; // the scrolling live region around the list
   var feedbackUrl = log.getAttribute("data-feedback-url");
   var handoffUrl = log.getAttribute("data-handoff-url");
   var loginUrl = log.getAttribute("data-login-url") || "/accounts/login/";
@@ -103,19 +104,19 @@
 
   // On wide screens the log scrolls inside its box; on phones the page scrolls (chat.css).
   function pageScrolls() {
-    return window.getComputedStyle(log).overflowY === "visible";
+    return window.getComputedStyle(region).overflowY === "visible";
   }
 
   function nearBottom() {
     if (pageScrolls()) {
       return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 200;
     }
-    return log.scrollHeight - log.scrollTop - log.clientHeight < 120;
+    return region.scrollHeight - region.scrollTop - region.clientHeight < 120;
   }
 
   function scrollToEnd(node) {
     if (!pageScrolls()) {
-      log.scrollTop = log.scrollHeight;
+      region.scrollTop = region.scrollHeight;
     } else if (node) {
       node.scrollIntoView({ block: "nearest" });
     }
