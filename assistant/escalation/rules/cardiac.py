@@ -190,7 +190,8 @@ SHOCK = Rule(
     patterns=(),
     finder=_bp_shock,
     requires=(
-        r"\b(?:confus\w*|not making sense|passed out|pass out|passing out|faint\w*|fever|temp"
+        r"\b(?:confus\w*|not making sense|passed out|pass out|passing out|faint\w*|"
+        r"black(?:ed|ing)? out|fever|temp"
         r"|chills|shaking|rigors|bleeding|passing blood|vomiting blood|dark red|bright red|clammy"
         r"|cold|sweaty|fading|cant stand|pale"
         r"|confundid\w*|desmay\w*|fiebre|escalofrios|sangr\w*|sudando|frio)\b",

@@ -51,7 +51,8 @@ OVERDOSE = Rule(
         r"\b(?:overdos\w*|over dos\w*)\b",
         r"\b(?:ate|swallowed|drank|drunk|drinking|eaten|chewed|ingested|inhaled|got into|licked|"
         r"swallowing) (?:\w+ ){0,3}?(?:bleach|detergent|laundry pods?|tide pods?|dishwasher pods?"
-        r"|button batter(?:y|ies)|batter(?:y|ies)|magnets?|antifreeze|cleaner|cleaning (?:fluid|"
+        r"|button batter(?:y|ies)|batter(?:y|ies)|magnets?|magnetic "
+        r"(?:balls?|beads?|pieces?|toys?)|water beads?|antifreeze|cleaner|cleaning (?:fluid|"
         r"products?|solution|spray)|poison|rat poison|pesticide|insecticide|weed killer|gasoline|"
         r"kerosene|lighter fluid|lamp oil|nicotine|vape juice|e liquid|drain cleaner|ammonia|lye"
         r"|chlorine|dish soap|soap|essential oils?|perfume|nail polish remover|paint thinner|"

@@ -160,11 +160,23 @@ def _readings(text: Text) -> list[Span]:
     return spans
 
 
+# What children swallow that is no medicine: a count of these is not a dose the rules compared
+# with anything ("swallowed 3 of those magnetic balls" is an emergency at any count).
+_NOT_A_MEDICINE = re.compile(
+    r"\b(?:batter(?:y|ies)|magnet\w*|beads?|coins?|buttons?|marbles?|pods?|balls?|toys?|pieces?|"
+    r"earrings?|screws?|nails?|pins?|tacks?)\b"
+)
+
+
 def numbers_read(text: Text) -> bool:
     """True when the rules read a number in the message: a pill count, a glucose, oxygen or
     blood-pressure reading. Such a number was compared with its crisis threshold by a rule, so
     the classifier, which cannot compare numbers, may not overrule that judgement."""
-    pill_counts = any(m.group(2) not in _NOT_A_READING for m in _PILL_COUNT.finditer(text.norm))
+    pill_counts = any(
+        m.group(2) not in _NOT_A_READING
+        and not _NOT_A_MEDICINE.search(" ".join(text.norm[m.end(1) :].split()[:5]))
+        for m in _PILL_COUNT.finditer(text.norm)
+    )
     return bool(
         pill_counts
         or glucose_readings(text)
