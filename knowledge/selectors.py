@@ -92,13 +92,26 @@ def index_docs(*, section_ids: Iterable[str] | None = None) -> Iterator[IndexDoc
         yield index_doc_for(version)
 
 
+# The approved rules last read, by which versions they were. Every answer to a patient with a
+# record evaluates them: parsing and validating ~30 definitions per answer cost more than the
+# database read of the definitions. Safe to share: a Rule is frozen, and the same versions with the
+# same definitions are the same rules.
+_approved_rules_cache: dict[str, tuple[tuple, list[Rule]]] = {}
+
+
 def approved_rules() -> list[Rule]:
     """The preventive-care rules in force: the current approved version of each rule."""
 
     versions = PreventiveRuleVersion.objects.filter(state=ReviewState.APPROVED).order_by(
         "rule__key"
     )
-    return [Rule.from_dict(v.definition) for v in versions]
+    key = tuple(versions.values_list("pk", "definition"))
+    cached = _approved_rules_cache.get(versions.db)
+    if cached is None or cached[0] != key:
+        rules = [Rule.from_dict(definition) for _pk, definition in key]
+        cached = (key, rules)
+        _approved_rules_cache[versions.db] = cached
+    return list(cached[1])
 
 
 def rules_needing_review(*, on: date | None = None) -> QuerySet[PreventiveRule]:

@@ -68,6 +68,12 @@ class SessionBoundConsumerMixin:
         guarded = kind not in ("websocket.connect", "websocket.disconnect") and bool(
             user is not None and user.is_authenticated
         )
+        skip = message.get("skip_channel")
+        if guarded and skip and skip == getattr(self, "channel_name", None):
+            # An event this socket already answered itself (its own message echoed back, its
+            # "thinking" notice): the handler sends nothing, so there is nothing to guard, and a
+            # session check per such event was a third of every chat message's database reads.
+            return
         if guarded:
             if self._session_ended:
                 return

@@ -129,6 +129,9 @@ else:
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+        # A kept connection is checked before reuse, so one that PostgreSQL dropped (a restart)
+        # is replaced instead of failing the next task.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Threads for the websockets' database work (portal/socket_db.py): 0 keeps channels' single
 # thread per process (SQLite); on PostgreSQL as many as the process's pool holds connections.
 SOCKET_DB_THREADS = env.int(

@@ -61,6 +61,8 @@ WORKER_LINE = next(
 )
 WORKER_POOL = re.search(r"--pool=(\w+)", WORKER_LINE).group(1)
 WORKER_CONCURRENCY = re.search(r"--concurrency=\S*?(\d+)\}?\s", WORKER_LINE).group(1)
+# And the settings it gives the worker's environment (its database connections).
+WORKER_ENV = dict(re.findall(r"\b([A-Z_]+)=(\S+)\s", WORKER_LINE.split(".venv/bin/celery")[0]))
 QUESTION = "What is high blood pressure?"
 EMERGENCY = "Now I have crushing chest pain and I cannot breathe"
 GLAUCOMA_FILE = "7_SeniorHealth_QA/0000027.xml"
@@ -173,9 +175,10 @@ class Stack:
             ],
         }
         self.starts[name] = self.starts.get(name, 0) + 1
+        env = {**self.env, **WORKER_ENV} if name == "worker" else self.env
         with self._log(name).open("ab") as log:
             self.procs[name] = subprocess.Popen(
-                commands[name], cwd=BASE_DIR, env=self.env, stdout=log, stderr=log
+                commands[name], cwd=BASE_DIR, env=env, stdout=log, stderr=log
             )
         ready = {
             "redis": self._redis_up,
