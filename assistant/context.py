@@ -9,16 +9,18 @@ sent to an external model.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from knowledge.preventive import evaluate
-from knowledge.selectors import approved_rules
+from knowledge.selectors import approved_rules, approved_rules_versioned
 from portal.models import Patient, strip_semantic_tag
 
 from .answer.types import PatientContext
-from .preventive.services import bundle_facts, preventive_results
+from .preventive.services import bundle_facts, preventive_results, results_apply
 
 if TYPE_CHECKING:
     from portal.fhir import PatientBundle
@@ -38,21 +40,62 @@ def _unique(names) -> list[str]:
     return list(seen)
 
 
-def preventive_for(patient: Patient) -> list[Any] | None:
+def preventive_for(patient: Patient, *, rules: list[Any] | None = None) -> list[Any] | None:
     """The patient's preventive-care results (None when they cannot be worked out).
 
     A failure there must never stop an answer, so it is logged and treated as "unknown".
     """
     try:
-        results = preventive_results(patient)  # None: no record to work from (no birth date...)
+        # None: no record to work from (no birth date...)
+        results = preventive_results(patient, rules=rules)
         return None if results is None else list(results)
     except Exception:
         log.exception("preventive results failed for patient %s", patient.pk)
         return None
 
 
+# Contexts already worked out, by (database, patient, record version and time of the last
+# change to the patient row, day, rules in force).
+# Reading a full record and evaluating the preventive rules cost 15-25 ms for a patient with a
+# real record, on every answer, for a result that changes only with a change to the record (an
+# import, or a row saved on its own: portal.signals), an approval of rules or the date; each of
+# those is in the key, so an entry is never stale, and a process on another host computes its own.
+# Bounded: the least recently used go first.
+_CONTEXTS: OrderedDict[tuple, PatientContext] = OrderedDict()
+_CONTEXTS_LOCK = threading.Lock()
+CONTEXT_CACHE_SIZE = 2048
+
+
 def patient_context(patient: Patient) -> PatientContext:
+    """The parts of `patient`'s record that personalise an answer (see the module docstring)."""
     today = timezone.localdate()
+    rules_version, rules = approved_rules_versioned()
+    # Read now, not from `patient`: the caller's copy may be older than the last import.
+    version = (
+        Patient.objects.using(patient._state.db)
+        .filter(pk=patient.pk)
+        .values_list("record_version", "imported_at")
+        .first()
+    )
+    key = (patient._state.db, patient.pk, version, today, rules_version)
+    with _CONTEXTS_LOCK:
+        found = _CONTEXTS.get(key)
+        if found is not None:
+            _CONTEXTS.move_to_end(key)
+            return found
+    if version != (patient.record_version, patient.imported_at):
+        patient = Patient.objects.using(patient._state.db).get(pk=patient.pk)  # an older copy
+    context = _patient_context(patient, today=today, rules=rules)
+    if context.preventive is None and results_apply(patient):
+        return context  # the engine failed (logged): try again next time rather than keep it
+    with _CONTEXTS_LOCK:
+        _CONTEXTS[key] = context
+        while len(_CONTEXTS) > CONTEXT_CACHE_SIZE:
+            _CONTEXTS.popitem(last=False)
+    return context
+
+
+def _patient_context(patient: Patient, *, today, rules: list[Any]) -> PatientContext:
     conditions = _unique(
         c.plain_name
         for c in patient.conditions.filter(clinical_status__in=ACTIVE_CONDITION).order_by("-onset")
@@ -61,21 +104,23 @@ def patient_context(patient: Patient) -> PatientContext:
         m.display for m in patient.medications.filter(status="active").order_by("-authored_on")
     )
     care_plans = [
-        (plan.plain_name, _unique(a.plain_name for a in plan.activities.all()))
+        (plan.plain_name, tuple(_unique(a.plain_name for a in plan.activities.all())))
         for plan in patient.care_plans.filter(status="active").prefetch_related("activities")
     ]
     allergies = _unique(
         a.display for a in patient.allergies.exclude(clinical_status__in=INACTIVE_ALLERGY)
     )
+    preventive = preventive_for(patient, rules=rules)
+    # Tuples: one context may serve many answers, and none of them may change it for the next.
     return PatientContext(
         age=patient.age_on(today),
         sex=patient.gender or "",
-        conditions=conditions,
-        medications=medications,
-        care_plans=care_plans,
-        allergies=allergies,
-        preventive=preventive_for(patient),
-        private_terms=private_terms(patient),
+        conditions=tuple(conditions),
+        medications=tuple(medications),
+        care_plans=tuple(care_plans),
+        allergies=tuple(allergies),
+        preventive=None if preventive is None else tuple(preventive),
+        private_terms=tuple(private_terms(patient)),
     )
 
 

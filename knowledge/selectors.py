@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING
@@ -93,25 +95,35 @@ def index_docs(*, section_ids: Iterable[str] | None = None) -> Iterator[IndexDoc
 
 
 # The approved rules last read, by which versions they were. Every answer to a patient with a
-# record evaluates them: parsing and validating ~30 definitions per answer cost more than the
-# database read of the definitions. Safe to share: a Rule is frozen, and the same versions with the
+# record evaluates them: reading, parsing and validating ~30 definitions per answer cost more than
+# the rest of the record's context. Safe to share: a Rule is frozen, and the same versions with the
 # same definitions are the same rules.
-_approved_rules_cache: dict[str, tuple[tuple, list[Rule]]] = {}
+_approved_rules_cache: dict[str, tuple[tuple, list[Rule], str]] = {}
 
 
 def approved_rules() -> list[Rule]:
     """The preventive-care rules in force: the current approved version of each rule."""
+    return approved_rules_versioned()[1]
 
+
+def approved_rules_versioned() -> tuple[str, list[Rule]]:
+    """The rules in force and a digest of them, which changes whenever they do (an approval, a
+    retirement): what was computed from the rules is reused only while the digest is the same."""
     versions = PreventiveRuleVersion.objects.filter(state=ReviewState.APPROVED).order_by(
         "rule__key"
     )
-    key = tuple(versions.values_list("pk", "definition"))
+    # Which versions, and when each was approved: an approved version's definition is never
+    # edited (an edit is a new version), so the definitions are read only when this changes.
+    key = tuple(versions.values_list("pk", "reviewed_at"))
     cached = _approved_rules_cache.get(versions.db)
     if cached is None or cached[0] != key:
-        rules = [Rule.from_dict(definition) for _pk, definition in key]
-        cached = (key, rules)
+        rows = list(versions.values_list("pk", "reviewed_at", "definition"))
+        key = tuple((pk, reviewed) for pk, reviewed, _ in rows)
+        rules = [Rule.from_dict(definition) for _, _, definition in rows]
+        digest = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
+        cached = (key, rules, digest)
         _approved_rules_cache[versions.db] = cached
-    return list(cached[1])
+    return cached[2], list(cached[1])
 
 
 def rules_needing_review(*, on: date | None = None) -> QuerySet[PreventiveRule]:

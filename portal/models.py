@@ -45,6 +45,10 @@ class Patient(models.Model):
     language = models.CharField(max_length=40, blank=True)
     source_file = models.CharField(max_length=255, blank=True)
     imported_at = models.DateTimeField(auto_now=True)
+    # Raised by every import of the record and every record row saved on its own (signals): what
+    # was computed from the record (the answer pipeline's patient context) is reused only while
+    # this is unchanged.
+    record_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["family_name", "given_name"]

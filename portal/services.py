@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import models, transaction
+from django.db.models import F
 
 from . import fhir, roles
 from .audit import audit_record
@@ -119,6 +120,7 @@ def patient_import_parsed(*, bundle: fhir.PatientBundle, source_name: str) -> Im
     result.updated += updated
     result.removed += removed
     result.counts = bundle.counts()
+    Patient.objects.filter(pk=patient.pk).update(record_version=F("record_version") + 1)
 
     if patient.deceased_at and patient.user_id:
         # Nobody should be able to sign in as, or send messages to, a patient who has died.
