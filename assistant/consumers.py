@@ -296,8 +296,13 @@ class ChatConsumer(SocketCapMixin, SessionBoundConsumerMixin, AsyncWebsocketCons
     async def chat_message(self, event: dict[str, Any]) -> None:
         if event.get("skip_channel") == self.channel_name:
             return  # this socket already acknowledged it directly
-        for out in await database_sync_to_async(self._message_frames)(event.get("message_id")):
+        frames = await database_sync_to_async(self._message_frames)(event.get("message_id"))
+        for out in frames:
             await self.send_json(out)
+        if frames and "thinking_client_id" in event:  # a patient message whose answer is coming
+            await self.chat_thinking(
+                {"message_id": event.get("message_id"), "client_id": event["thinking_client_id"]}
+            )
 
     def _message_frames(self, message_id) -> list[dict[str, Any]]:
         if not _is_int(message_id):

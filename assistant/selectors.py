@@ -72,29 +72,39 @@ def conversation_messages(
 HANDOFF_OFFER_KINDS = frozenset({Message.Kind.ABSTAIN, Message.Kind.ERROR})
 
 
-def nurse_offer_open(*, message: Message) -> Message | None:
+def nurse_offer_open(*, message: Message, earlier: list[Message] | None = None) -> Message | None:
     """The assistant's offer of a nurse that a patient's `message` may be replying to: the last
-    reply before it, when that reply offered a nurse and its question was not sent yet."""
-    last = (
-        Message.objects.filter(conversation_id=message.conversation_id, pk__lt=message.pk)
-        .exclude(role=Message.Role.PATIENT)
-        .select_related("reply_to")
-        .order_by("-pk")
-        .first()
-    )
+    reply before it, when that reply offered a nurse and its question was not sent yet.
+
+    `earlier`: `message_history_before(message=message)` if the caller has it (the reply is
+    usually among those, which saves a read)."""
+    last = next((m for m in reversed(earlier or ()) if m.role != Message.Role.PATIENT), None)
+    if last is None and (earlier is None or len(earlier) >= HISTORY_TURNS):
+        last = (
+            Message.objects.filter(conversation_id=message.conversation_id, pk__lt=message.pk)
+            .exclude(role=Message.Role.PATIENT)
+            .order_by("-pk")
+            .only("pk", "role", "kind", "reply_to_id")
+            .first()
+        )
     if last is None or last.role != Message.Role.ASSISTANT or last.kind not in HANDOFF_OFFER_KINDS:
         return None
-    if last.reply_to is not None and (last.reply_to.meta or {}).get("handoff_requested_at"):
+    offer = Message.objects.select_related("reply_to").get(pk=last.pk)
+    if offer.reply_to is not None and (offer.reply_to.meta or {}).get("handoff_requested_at"):
         return None
-    return last
+    return offer
 
 
-def message_history_before(*, message: Message, limit: int = 12) -> list[Message]:
-    """The messages that came before `message` in its conversation (context for the answer)."""
+HISTORY_TURNS = 12
+
+
+def message_history_before(*, message: Message, limit: int = HISTORY_TURNS) -> list[Message]:
+    """The messages that came before `message` in its conversation (context for the answer),
+    oldest first."""
     earlier = (
         Message.objects.filter(conversation_id=message.conversation_id, pk__lt=message.pk)
         .order_by("-pk")
-        .only("role", "kind", "text")[:limit]
+        .only("role", "kind", "text", "reply_to_id")[:limit]
     )
     return list(reversed(earlier))
 
@@ -173,6 +183,15 @@ def escalation_unresolved(*, conversation: Conversation) -> Escalation | None:
         .exclude(status=Escalation.Status.RESOLVED)
         .only("pk", "level", "status", "conversation_id")
         .first()
+    )
+
+
+def escalation_states(*, conversation: Conversation) -> list[Escalation]:
+    """Every escalation of the conversation (pk, level and status only; there are few)."""
+    return list(
+        Escalation.objects.filter(conversation=conversation).only(
+            "pk", "level", "status", "conversation_id"
+        )
     )
 
 

@@ -106,7 +106,7 @@ def message_submit(
     allowed = ratelimit.message_rate_check(user=user)
     if not allowed.allowed:
         return Submission(None, refused="rate_limited", retry_after=allowed.retry_after)
-    message, created = message_receive(
+    message, created = _message_save(
         conversation=conversation,
         user=user,
         text=text,
@@ -133,6 +133,22 @@ def message_receive(
     existing = selectors.message_by_client_id(conversation=conversation, client_id=client_id)
     if existing is not None:
         return existing, False
+    return _message_save(
+        conversation=conversation,
+        user=user,
+        text=text,
+        client_id=client_id,
+        origin_channel=origin_channel,
+    )
+
+
+def _message_save(
+    *, conversation: Conversation, user, text: str, client_id: str, origin_channel: str
+) -> tuple[Message, bool]:
+    """`message_receive` once no stored message has this client_id (a race is still caught)."""
+    # The gate first: pure and cheap. Its decision is kept with the message, so that the answer
+    # step (another process, maybe later) goes on from it rather than classifying again.
+    decision = escalation.classify(text)
     with transaction.atomic():
         try:
             with transaction.atomic():  # a savepoint: a lost race must not poison the outer block
@@ -144,6 +160,7 @@ def message_receive(
                     text=text,
                     client_id=client_id,
                     answer_state=Message.AnswerState.PENDING,
+                    meta={"gate": decision.to_dict()},
                 )
         except IntegrityError:  # the same client_id arrived twice at once: the first one won
             return selectors.message_by_client_id(
@@ -151,25 +168,20 @@ def message_receive(
             ), False
         _conversation_touch(conversation=conversation, first_text=text)
         _tell_care_team(conversation=conversation, message=message)
-        group = events.conversation_group(conversation.pk)
-        events.send_on_commit(
-            group,
-            {"type": "chat.message", "message_id": message.pk, "skip_channel": origin_channel},
-        )
+        announce = {
+            "type": "chat.message",
+            "message_id": message.pk,
+            "skip_channel": origin_channel,
+        }
+        events.send_on_commit(events.conversation_group(conversation.pk), announce)
         # The gate is pure and cheap: an emergency or urgent message opens its escalation, and
         # gets its instructions, in the transaction that saves it. No lost task, broker outage
         # or failing answer step can then leave it unseen by the care team or the patient.
-        if _gate_at_receive(message=message, skip_channel=origin_channel) is not None:
+        if _gate_at_receive(message=message, decision=decision, skip_channel=origin_channel):
             return message, True
-        events.send_on_commit(
-            group,
-            {
-                "type": "chat.thinking",
-                "message_id": message.pk,
-                "client_id": client_id,
-                "skip_channel": origin_channel,
-            },
-        )
+        # The answer is coming: the conversation's other pages show "thinking" on the same event
+        # (sent at the commit, so it still takes this; one channel-layer send per message, not two).
+        announce["thinking_client_id"] = client_id
         transaction.on_commit(functools.partial(answer_enqueue, message.pk))
     return message, True
 
@@ -216,11 +228,10 @@ def _gate_answer(text: str, decision):
     return None
 
 
-def _gate_at_receive(*, message: Message, skip_channel: str) -> Message | None:
-    """Run the escalation gate on a message being saved. For an emergency or urgent one, open
-    (or join and raise) the escalation and save the gate's reply; returns that reply, or None
-    when the message is routine (or its reply must come from the answer task)."""
-    decision = escalation.classify(message.text)
+def _gate_at_receive(*, message: Message, decision, skip_channel: str) -> Message | None:
+    """Act on the gate's decision about a message being saved. For an emergency or urgent one,
+    open (or join and raise) the escalation and save the gate's reply; returns that reply, or
+    None when the message is routine (or its reply must come from the answer task)."""
     if not decision.escalates or decision.level not in Escalation.PRIORITY:
         return None
     answer = _gate_answer(message.text, decision)
@@ -250,7 +261,11 @@ def _tell_care_team(*, conversation: Conversation, message: Message) -> None:
     """A patient writing in a handed-off thread is seen in the nurse inbox: a reply to the
     care team in a resolved thread reopens it (a courtesy like "thank you" does not), and the
     queue row of an unresolved one shows that the patient wrote."""
-    unresolved = selectors.escalation_unresolved(conversation=conversation)
+    # One read for the common case, a thread that never escalated: nothing to tell or reopen.
+    escalations = selectors.escalation_states(conversation=conversation)
+    if not escalations:
+        return
+    unresolved = next((e for e in escalations if e.status != Escalation.Status.RESOLVED), None)
     if unresolved is not None:
         events.send_on_commit(
             events.INBOX_GROUP,
@@ -310,13 +325,9 @@ def _retriever():
     return wiring.get_retriever()
 
 
-def _history_for(message: Message) -> tuple[tuple[str, str], ...]:
+def _history_of(earlier: list[Message]) -> tuple[tuple[str, str], ...]:
     """Earlier turns of the conversation as (role, text) pairs, oldest first."""
-    return tuple(
-        (m.role, m.text)
-        for m in selectors.message_history_before(message=message)
-        if m.kind != Message.Kind.ERROR
-    )
+    return tuple((m.role, m.text) for m in earlier if m.kind != Message.Kind.ERROR)
 
 
 def message_answer(*, message_id: int) -> Message | None:
@@ -336,19 +347,22 @@ def message_answer(*, message_id: int) -> Message | None:
         return None
     if message.answer_state != Message.AnswerState.PENDING:
         return None
-    offer = selectors.nurse_offer_open(message=message)
+    earlier = selectors.message_history_before(message=message)
+    offer = selectors.nurse_offer_open(message=message, earlier=earlier)
     try:
         answer = answer_question(
             text=message.text,
             patient=patient_context(message.conversation.patient),
             retriever=_retriever(),
-            history=_history_for(message),
+            history=_history_of(earlier),
             composer=composer_from_settings(),
             care_team_active=selectors.escalation_unresolved(conversation=message.conversation)
             is not None,
             nurse_offered=offer is not None,
             second_opinion=triage_from_settings(),
             reply_target_minutes=settings.ESCALATION_TARGET_MINUTES,
+            # The gate's decision made when the message was received (None: classify now).
+            decision=escalation.Decision.from_dict((message.meta or {}).get("gate")),
         )
     except Exception:
         log.exception("the answer pipeline failed for message %s", message_id)

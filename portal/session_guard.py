@@ -16,7 +16,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends import db as db_sessions
 from django.db import DatabaseError
+from django.db.models import Subquery
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from portal.socket_db import database_sync_to_async
@@ -34,11 +37,9 @@ def session_is_alive(scope: dict[str, Any], *, touch: bool = False) -> bool:
         return False
     # A fresh store: the scope's copy was loaded at connect and would not see the change.
     store = import_module(settings.SESSION_ENGINE).SessionStore(key)
-    data = store.load()  # {} once expired or deleted (signed out)
+    data, current = _session_and_user(store, key, user.pk)
     if str(data.get(SESSION_KEY)) != str(user.pk):
         return False
-    # The user as the database has them now (the scope's copy is from the connect).
-    current = get_user_model().objects.filter(pk=user.pk, is_active=True).first()
     if current is None:
         return False  # deactivated or deleted
     stored_hash = data.get(HASH_SESSION_KEY) or ""
@@ -48,6 +49,22 @@ def session_is_alive(scope: dict[str, Any], *, touch: bool = False) -> bool:
         store.modified = True
         store.save()  # a new expiry date, as SESSION_SAVE_EVERY_REQUEST gives each request
     return True
+
+
+def _session_and_user(store, key: str, user_pk) -> tuple[dict[str, Any], Any]:
+    """The session's data ({} once expired or deleted: signed out) and the user as the database
+    has them now (None once deactivated or deleted; the scope's copy is from the connect).
+
+    With sessions in the database (the default engine), one query reads both: this runs for every
+    frame and every pushed event of every open socket."""
+    users = get_user_model().objects.filter(pk=user_pk, is_active=True)
+    if isinstance(store, db_sessions.SessionStore):
+        live = store.model.objects.filter(session_key=key, expire_date__gt=timezone.now())
+        row = users.annotate(_session_data=Subquery(live.values("session_data")[:1])).first()
+        if row is None:
+            return {}, None  # no such active user: the socket is done whatever the session says
+        return (store.decode(row._session_data) if row._session_data else {}), row
+    return store.load(), users.first()
 
 
 class SessionBoundConsumerMixin:

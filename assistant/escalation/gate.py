@@ -94,6 +94,59 @@ class Decision:
             "exemplars": [e.to_dict() for e in self.exemplars],
         }
 
+    def to_dict(self) -> dict[str, Any]:
+        """The whole decision, JSON-ready and exact (see `from_dict`)."""
+        return {
+            "level": self.level,
+            "rule_id": self.rule_id,
+            "rule_title": self.rule_title,
+            "category": self.category,
+            "matched": list(self.matched),
+            "rationale": self.rationale,
+            "instructions": self.instructions,
+            "also_matched": list(self.also_matched),
+            "decided_by": self.decided_by,
+            "probability": self.probability,
+            "probabilities": [[k, v] for k, v in self.probabilities],
+            "exemplars": [[e.text, e.label, e.category, e.similarity] for e in self.exemplars],
+            "classifier_layer": self.classifier_layer,
+            "context": self.context,
+            "rule_level": self.rule_level,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Decision | None:
+        """A decision saved by `to_dict` (the gate's, kept with the message when it was received,
+        so that the answer step in another process goes on from it instead of classifying the
+        text again); None when `data` is not one, and the caller classifies again."""
+        try:
+            levels = set(LEVELS)
+            if data["level"] not in levels or data["rule_level"] not in levels:
+                return None
+            probability = data["probability"]
+            return cls(
+                level=data["level"],
+                rule_id=str(data["rule_id"]),
+                rule_title=str(data["rule_title"]),
+                category=str(data["category"]),
+                matched=tuple(str(m) for m in data["matched"]),
+                rationale=str(data["rationale"]),
+                instructions=str(data["instructions"]),
+                also_matched=tuple(str(m) for m in data["also_matched"]),
+                decided_by=str(data["decided_by"]),
+                probability=None if probability is None else float(probability),
+                probabilities=tuple((str(k), float(v)) for k, v in data["probabilities"]),
+                exemplars=tuple(
+                    _model.Exemplar(str(t), str(lab), str(cat), float(sim))
+                    for t, lab, cat, sim in data["exemplars"]
+                ),
+                classifier_layer=str(data["classifier_layer"]),
+                context=str(data["context"]),
+                rule_level=data["rule_level"],
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
 
 NO_MATCH_ID = "routine.no_match"
 EDUCATION_ID = "routine.education"
