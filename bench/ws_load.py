@@ -20,7 +20,10 @@ p50/p95, lost (a message with no reply when the run ends), not pushed (a reply s
 pushed to the open socket within --timeout), duplicated (a message with more than one reply, read
 back from the history at the end), rate-limited frames, sockets the server closed, the machine's
 load, and PostgreSQL connections to the database (pg_stat_activity, this script's own left out)
-during the chat phase and after it.
+during the chat phase and after it. Also the CPU each kind of process spent per reply during the
+chat (web, worker, beat, PostgreSQL, Redis, this client; read from /proc on Linux) and the replies
+per second that the server side's CPU cost allows on this machine's cores: unlike throughput, that
+figure holds when other work shares the machine.
 
 A patient at --think 0 asks faster than the per-person limit (CHAT_RATE_LIMIT, 10 per 30 s):
 refused messages are sent again after `retry_after` and counted; raise the limit on the stack to
@@ -355,6 +358,60 @@ def setup_accounts(args) -> list[dict]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# Which process does what, by its command line: the CPU each role spends per reply is the figure
+# that other work on the machine does not move (throughput and latency it does).
+CPU_ROLES = (
+    ("web", re.compile(r"\b(daphne|uvicorn|runserver)\b")),
+    ("worker", re.compile(r"\bcelery\b.*\bworker\b")),
+    ("beat", re.compile(r"\bcelery\b.*\bbeat\b")),
+    ("postgres", re.compile(r"^postgres\b|/postgres\b")),
+    ("redis", re.compile(r"\bredis-server\b")),
+)
+
+
+def cpu_by_role() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the processes of each role, this script's own
+    as "client"; Linux /proc only (empty elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="ignore")
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / ticks
+        role = "client" if int(entry.name) == os.getpid() else None
+        for name, pattern in CPU_ROLES:
+            if role is None and pattern.search(cmdline):
+                role = name
+        if role is not None:
+            used[role] = used.get(role, 0.0) + seconds
+    return used
+
+
+def cpu_per_reply(before: dict[str, float], after: dict[str, float], replies: int) -> dict:
+    """Milliseconds of CPU per reply by role over the chat phase, and the replies per second the
+    server side's cost would allow on this machine's cores if nothing else ran."""
+    if not replies or not after:
+        return {}
+    ms = {
+        role: round((after[role] - before.get(role, 0.0)) * 1000 / replies, 1)
+        for role in sorted(after)
+    }
+    server = sum(v for role, v in ms.items() if role != "client")
+    return {
+        "ms": ms,
+        "server_ms": round(server, 1),
+        "server_bound_replies_per_s": round((os.cpu_count() or 1) * 1000 / server, 1)
+        if server
+        else None,
+    }
+
+
 async def main_async(args) -> dict:
     run = Run()
     accounts = (
@@ -401,8 +458,10 @@ async def main_async(args) -> dict:
     sampler = asyncio.create_task(sample_connections(dsn, database, samples, stop))
     run.chat_started = time.monotonic()
     load_start = os.getloadavg()[0]
+    cpu_start = cpu_by_role()
     await asyncio.gather(*(p.chat() for p in patients), return_exceptions=True)
     run.chat_ended = time.monotonic()
+    cpu_end = cpu_by_role()
     load_end = os.getloadavg()[0]
     await asyncio.gather(*(p.check() for p in patients), return_exceptions=True)
     stop.set()
@@ -453,6 +512,8 @@ async def main_async(args) -> dict:
             **summary(to_queue),
             "emergencies": sum(1 for s in run.sent.values() if s.emergency),
         },
+        # CPU per reply by role (web, worker, beat, postgres, redis, client) over the chat phase.
+        "cpu_per_reply": cpu_per_reply(cpu_start, cpu_end, len(answered)),
         "lost": len(lost),
         # Answered in the database (the history shows it) but never pushed to the open socket:
         # the page would have waited on "thinking" until reloaded.
