@@ -59,6 +59,10 @@ VISIBILITY_SECONDS = 20  # the broker redelivers an unacknowledged task after th
 WORKER_LINE = next(
     line for line in (BASE_DIR / "Procfile").read_text().splitlines() if line.startswith("worker:")
 )
+# Under the supervisor that starts it again if its main process exits, as the Procfile runs it.
+WORKER_SUPERVISOR = (
+    [sys.executable, "-m", "portal.supervise"] if "-m portal.supervise" in WORKER_LINE else []
+)
 WORKER_POOL = re.search(r"--pool=(\w+)", WORKER_LINE).group(1)
 WORKER_CONCURRENCY = re.search(r"--concurrency=\S*?(\d+)\}?\s", WORKER_LINE).group(1)
 # And the settings it gives the worker's environment (its database connections).
@@ -153,6 +157,7 @@ class Stack:
                 "portal.asgi:application",
             ],
             "worker": [
+                *WORKER_SUPERVISOR,
                 str(BIN / "celery"),
                 "-A",
                 "tests.services.fault_celery_app",
