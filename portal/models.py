@@ -306,3 +306,17 @@ def strip_semantic_tag(text: str) -> str:
         }:
             return head
     return text
+
+
+# The rows of a patient's record (everything imported from their FHIR bundle but the patient).
+RECORD_MODELS = (
+    Allergy,
+    CarePlan,
+    CarePlanActivity,
+    Condition,
+    Encounter,
+    Immunization,
+    Medication,
+    Observation,
+    Procedure,
+)

@@ -9,30 +9,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from .audit import audit_record
-from .models import (
-    Allergy,
-    CarePlan,
-    CarePlanActivity,
-    Condition,
-    Encounter,
-    Immunization,
-    Medication,
-    Observation,
-    Patient,
-    Procedure,
-)
-
-RECORD_MODELS = (
-    Allergy,
-    CarePlan,
-    CarePlanActivity,
-    Condition,
-    Encounter,
-    Immunization,
-    Medication,
-    Observation,
-    Procedure,
-)
+from .models import RECORD_MODELS, CarePlan, CarePlanActivity, Patient
 
 
 @receiver(user_locked_out, dispatch_uid="portal-audit-lockout")
