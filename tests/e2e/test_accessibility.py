@@ -3,7 +3,8 @@ phone width, with no serious or critical violation.
 
 axe-core comes inside axe-playwright-python (its `axe.min.js`), so the scan runs offline. Each page
 is scanned in the state a person meets it in: the chat with a cited answer and an emergency in it,
-the nurse's queue and thread with that escalation, the admin's try-out pages with a result shown.
+the nurse's queue and thread with that escalation, the admin's index and try-out pages with a result
+shown.
 """
 
 from __future__ import annotations
@@ -96,5 +97,15 @@ def test_every_page_passes_an_axe_scan_at_desktop_and_phone_width(
     found += _violations(admin, "knowledge try-out")
     admin.goto(f"{chat_site.url}/preventive/try/")
     found += _violations(admin, "preventive try-out")
+    admin.goto(f"{chat_site.url}/admin/")
+    found += _violations(admin, "admin index")
+    # Its curation tools are readable: each tool's name on one line beside its description (the
+    # dashboard's one-line cells once squeezed the names to a letter a line).
+    for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        admin.set_viewport_size(viewport)
+        for link in admin.locator("#curation-tools th a").all():
+            box = link.bounding_box()
+            if box["height"] > 30:
+                found.append(f"admin index ({label}): {link.inner_text()!r} wraps ({box})")
 
     assert not found, "\n".join(found)
