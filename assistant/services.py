@@ -457,8 +457,8 @@ def _citation_json(citation) -> dict[str, Any]:
 def _decision_json(decision) -> dict[str, Any]:
     if decision is None:
         return {}
-    if dataclasses.is_dataclass(decision):
-        return dataclasses.asdict(decision)
+    if isinstance(decision, escalation.Decision):
+        return decision.to_dict()
     return {
         k: getattr(decision, k, None)
         for k in ("level", "rule_id", "rule_title", "matched", "rationale", "category")
