@@ -154,7 +154,7 @@
     reason.className = "q-reason";
     reason.appendChild(el("strong", null, esc.rule_title || "Question for a nurse"));
     if (esc.matched && esc.matched.length) {
-      var span = el("span", "q-matched", " on ");
+      var span = el("span", "q-matched", " — the patient wrote ");
       esc.matched.forEach(function (w, i) {
         span.appendChild(el("mark", null, w));
         if (i < esc.matched.length - 1) span.appendChild(document.createTextNode(", "));

@@ -25,7 +25,7 @@ def test_the_queue_shows_patient_reason_wait_and_claim(
     rows = response.context["rows"]
     assert [r["id"] for r in rows] == [emergency.pk, urgent.pk]
     assert "Maria Lopez" in html and "James Kent" in html
-    assert "<mark>crushing chest pain</mark>" in html
+    assert "the patient wrote <mark>crushing chest pain</mark>" in html
     assert rows[0]["sla_text"].startswith("due in") and "Unclaimed" in html
     assert rows[1]["overdue"] and "overdue by 7 min" in html
     assert rows[1]["claimed_by_name"] == "Nora Quinn"
