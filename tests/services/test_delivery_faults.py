@@ -410,6 +410,39 @@ def test_a_worker_killed_mid_answer_answers_exactly_once_within_two_minutes(stac
     chat.close()
 
 
+def test_a_worker_main_process_that_dies_on_its_own_is_started_again_and_answers(stack):
+    """What kombu's Redis transport sometimes does to the worker (its main process ends): the
+    supervisor the Procfile runs it under starts it again, with nobody restarting anything."""
+    if not WORKER_SUPERVISOR:
+        pytest.skip("the Procfile runs the worker without the supervisor")
+    conversation, cookie = _patient("rosa.dies")
+    chat = stack.chat(conversation.pk, cookie)
+    supervisor = stack.procs["worker"].pid
+    children = Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split()
+    assert len(children) == 1, children
+    main = int(children[0])
+    stack.slow_flag.touch()
+    sent = time.monotonic()
+    chat.send(QUESTION, "d1")
+    wait_for(stack.started_flag.exists, timeout=60, what="the answer to start")
+    # The worker's main process ends, and its pool with it (the child mid-answer too): the
+    # answer can then only come from the worker the supervisor starts again.
+    os.kill(main, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(int(stack.started_flag.read_text()), signal.SIGKILL)
+    stack.slow_flag.unlink()
+
+    reply = chat.reply_to("d1", timeout=120 - (time.monotonic() - sent))
+    assert reply["kind"] == "answer" and reply["citations"]
+    assert stack.procs["worker"].poll() is None, "the supervisor keeps running"
+    restarted = Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split()
+    assert restarted and int(restarted[0]) != main, "a new worker main process"
+    time.sleep(3 * SWEEP_SECONDS)
+    assert _replies("d1") == 1
+    print(f"answered {time.monotonic() - sent:.1f} s after sending, the worker's main process died")
+    chat.close()
+
+
 def test_a_redis_restart_mid_conversation_loses_nothing(stack):
     conversation, cookie = _patient("rosa.redis")
     chat = stack.chat(conversation.pk, cookie)
