@@ -474,6 +474,37 @@ async def main_async(args) -> dict:
         after.append(await asyncio.to_thread(pg_connections, dsn, database))
         await asyncio.sleep(10)
 
+    measured = Measured(
+        failed_sign_in=failed_sign_in,
+        sign_in_seconds=sign_in_seconds,
+        load_start=load_start,
+        load_end=load_end,
+        cpu_start=cpu_start,
+        cpu_end=cpu_end,
+        floor=floor,
+        samples=samples,
+        after=after,
+    )
+    return report(args, run, patients, measured)
+
+
+@dataclass
+class Measured:
+    """What the run measured besides each message's own timing."""
+
+    failed_sign_in: list[str]
+    sign_in_seconds: float
+    load_start: float
+    load_end: float
+    cpu_start: dict[str, float]
+    cpu_end: dict[str, float]
+    floor: int
+    samples: list[int]
+    after: list[int]
+
+
+def report(args, run: Run, patients: list, m: Measured) -> dict:
+    """The figures of a run, as printed."""
     answered = [s for s in run.sent.values() if s.reply_at is not None]
     routine = [s.reply_at - s.at for s in answered if not s.emergency]
     emergency = [s.reply_at - s.at for s in answered if s.emergency]
@@ -494,14 +525,14 @@ async def main_async(args) -> dict:
     ]
     return {
         # The machine is shared: its load (1-minute average) at the start and the end of the chat.
-        "load_average": [round(load_start, 1), round(load_end, 1)],
+        "load_average": [round(m.load_start, 1), round(m.load_end, 1)],
         "cpus": os.cpu_count(),
         "urls": args.urls,
         "patients": len(patients),
         "questions_each": args.questions,
         "think_seconds": args.think,
-        "sign_in_failures": failed_sign_in[:5] + ([] if len(failed_sign_in) <= 5 else ["..."]),
-        "sign_in": {**summary(run.sign_ins), "all_seconds": round(sign_in_seconds, 1)},
+        "sign_in_failures": m.failed_sign_in[:5] + ([] if len(m.failed_sign_in) <= 5 else ["..."]),
+        "sign_in": {**summary(run.sign_ins), "all_seconds": round(m.sign_in_seconds, 1)},
         "messages_sent": len(run.sent),
         "replies": len(answered),
         "chat_seconds": round(chat_seconds, 1),
@@ -513,7 +544,7 @@ async def main_async(args) -> dict:
             "emergencies": sum(1 for s in run.sent.values() if s.emergency),
         },
         # CPU per reply by role (web, worker, beat, postgres, redis, client) over the chat phase.
-        "cpu_per_reply": cpu_per_reply(cpu_start, cpu_end, len(answered)),
+        "cpu_per_reply": cpu_per_reply(m.cpu_start, m.cpu_end, len(answered)),
         "lost": len(lost),
         # Answered in the database (the history shows it) but never pushed to the open socket:
         # the page would have waited on "thinking" until reloaded.
@@ -524,10 +555,10 @@ async def main_async(args) -> dict:
         "errors": sorted(set(run.errors))[:10],
         "error_count": len(run.errors),
         "pg_connections": {
-            "before": floor,
-            "during_max": max(samples) if samples else None,
-            "during_median": statistics.median(samples) if samples else None,
-            "after_every_10s": after,
+            "before": m.floor,
+            "during_max": max(m.samples) if m.samples else None,
+            "during_median": statistics.median(m.samples) if m.samples else None,
+            "after_every_10s": m.after,
         },
     }
 
