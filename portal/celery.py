@@ -29,7 +29,7 @@ def _warm_up(**_kwargs) -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER or not settings.CELERY_WARM_UP:
         return
     try:
-        from knowledge.retrieval import get_retriever
+        from knowledge.wiring import get_retriever
 
         get_retriever().search("high blood pressure", k=1)
     except Exception:  # an empty or missing index: the first task will say what is wrong

@@ -3,7 +3,7 @@
 The package: `query` (understanding the message), `names` (topic names and how completely a
 message names them), `fusion` (one score per candidate, and the final order) and `hybrid` (the
 retriever). The contract (`Passage`, `Retriever`) is in `knowledge.passages`; the process-wide
-wiring (`get_retriever`) in `knowledge.services`.
+wiring (`get_retriever`) in `knowledge.wiring`.
 
 The contract every caller relies on: a search returns `Passage` objects, each naming the section
 it came from by its stable external id *and* the version that was approved when it was indexed, so

@@ -147,6 +147,11 @@ class Stack:
             "beat": lambda: "beat: Starting" in self._log("beat").read_text(errors="replace"),
         }[name]
         wait_for(ready, timeout=90, what=f"{name} to start", logs=self.logs(name))
+        if name == "worker":
+            # Each pool process opens the index before its first task: one that did not would
+            # serve its first patient late, or not at all once the folder is gone.
+            log = self._log("worker").read_text(errors="replace")
+            assert "could not warm up" not in log, self.logs("worker")
 
     def _redis_up(self) -> bool:
         import redis
