@@ -281,6 +281,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=180),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web process loads the escalation gate's model and embedder in a thread as it starts
+# (portal/asgi.py), not on its first patients' messages.
+WARM_UP_AT_START = env.bool("WARM_UP_AT_START", default=True)
 # Each prefork child loads the index and the embedding model before its first task
 # (portal/celery.py); the pool must wait for that (its default is 4 s) or it kills the child
 # and forks another, forever.

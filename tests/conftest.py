@@ -13,6 +13,9 @@ from tests.support import make_user
 
 # Chromium's wrapper and Playwright need this only for the browser run (see tests/e2e).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# No gate warm-up thread when a test imports portal.asgi: it would load the real model while a
+# test swaps it (tests/portal/test_asgi_warm_up.py runs the warm-up in a process of its own).
+settings.WARM_UP_AT_START = False
 
 
 @pytest.fixture(scope="session", autouse=True)

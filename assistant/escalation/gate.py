@@ -176,6 +176,21 @@ def classify(text: str) -> Decision:
     return _combine(by_rules, pred, prepared, situation, words)
 
 
+def warm() -> None:
+    """Load what `classify` loads on first use: the classifier, the sentence embedder, the word
+    lists. A process that serves patients calls this as it starts, so that its first patients
+    do not wait on the loading (see `model.classifier`)."""
+    for text in _WARM_UP_TEXTS:
+        classify(text)
+
+
+# An English and a Spanish message, long enough for the learned layer to read them.
+_WARM_UP_TEXTS = (
+    "I have had a bad headache since this morning, what should I do?",
+    "Tengo dolor de cabeza desde ayer y no sé qué hacer",
+)
+
+
 def _combine(
     by_rules: Decision,
     pred: _model.Prediction | None,
@@ -421,4 +436,5 @@ __all__ = [
     "classify",
     "evaluate",
     "rule_get",
+    "warm",
 ]

@@ -257,11 +257,30 @@ def sentence_vector(text: str) -> np.ndarray | None:
         return None
 
 
+_load_lock = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def classifier() -> Classifier | None:
-    """The stored classifier, or None when the model file is missing or unreadable (logged)."""
+def _classifier_loaded() -> Classifier | None:
     try:
         return Classifier.load(MODEL_FILE)
     except Exception:
         logger.exception("escalation: no classifier model at %s; rules only", MODEL_FILE)
         return None
+
+
+def classifier() -> Classifier | None:
+    """The stored classifier, or None when the model file is missing or unreadable (logged).
+
+    Read once per process. An lru_cache alone computes a missing value in every thread that asks
+    for it at the same moment: the first messages after a web process started, arriving
+    together on the socket threads, each read and indexed the model (about a second alone),
+    ten at once fighting for the interpreter, and patients waited 10-15 s.
+    """
+    if _classifier_loaded.cache_info().currsize:
+        return _classifier_loaded()
+    with _load_lock:
+        return _classifier_loaded()
+
+
+classifier.cache_clear = _classifier_loaded.cache_clear  # type: ignore[attr-defined]

@@ -224,6 +224,28 @@ TAXONOMY = EMERGENCY_CATEGORIES | {
 }
 
 
+def test_messages_arriving_together_at_a_fresh_process_read_the_model_once():
+    """The socket threads of a web process just started all ask for the classifier at once;
+    each reading it for itself made the first patients wait 10-15 s."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    model.classifier.cache_clear()
+    start = Barrier(8)
+
+    def first_message(_):
+        start.wait()
+        return model.classifier()
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            loaded = list(pool.map(first_message, range(8)))
+        assert loaded[0] is not None
+        assert all(found is loaded[0] for found in loaded)  # one object: the file read once
+    finally:
+        model.classifier.cache_clear()
+
+
 def test_the_labelled_set_is_large_and_a_fifth_of_every_category_is_held_aside():
     examples = data.examples_read()
     assert len(examples) >= 2000
