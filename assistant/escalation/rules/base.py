@@ -86,6 +86,35 @@ def is_negated(text: Text, start: int, end: int) -> bool:
 
 
 # --- Education framing and lived experience ----------------------------------------------------
+# What the writer saw, read or heard, learns, teaches or writes about: a sentence about a topic,
+# not a report ("saw a news story about teen suicide rates", "we covered overdose response in my
+# first aid course", "I'm writing a mystery"). Part of EDUCATION_FRAMES; the context layer also
+# reads it on its own (a message so framed is no report, whatever first-person words it holds).
+TOPIC_FRAMES = re.compile(
+    "|".join(
+        (
+            r"\b(?:saw|seen|watched|read|heard|reading|watching) (?:\w+ ){0,3}?(?:news|story"
+            r"|stories|article|post|video|documentary|show|movie|film|podcast|episode|tiktok"
+            r"|headline)s?\b",
+            r"\b(?:heard about|on the news|in the news)\b",
+            r"\b(?:first aid|cpr|safety|health|nursing|lifeguard|babysitting|emt|paramedic)"
+            r" (?:class|course|training|certification|exam|test)\b",
+            r"\b(?:studying|study|preparing|prepping) for (?:\w+ ){0,4}?(?:exam|test|boards|quiz"
+            r"|class|course)\b",
+            r"\b(?:teach|teaching|explain|talk|speak|present) (?:\w+ ){0,3}?(?:to|for|with)"
+            r" (?:my |our |the |a )?(?:students|class|youth group|team|kids about|scouts)\b",
+            r"\b(?:i volunteer|volunteering|we (?:covered|learned|discussed|practiced))\b",
+            r"\b(?:writing|write|wrote) (?:a|an|my) (?:\w+ ){0,2}?(?:novel|story|mystery|book"
+            r"|screenplay|script|thriller|scene|fanfic)\b",
+            r"\b(?:my|the) (?:main )?character\b|\bits fiction\b",
+            r"\b(?:vi|lei|escuche) (?:\w+ ){0,3}?(?:noticia|articulo|video|publicacion"
+            r"|reportaje)s?\b|\b(?:hablar|hablarle|ensenar|explicar) (?:\w+ ){0,3}?(?:alumnos"
+            r"|estudiantes|clase)\b",
+            r"\b(?:preparando|dando|dar|doy) (?:una |la |mi )?(?:clase|charla|platica"
+            r"|presentacion|taller)\b",
+        )
+    )
+)
 EDUCATION_FRAMES = re.compile(
     "|".join(
         (
@@ -120,6 +149,7 @@ EDUCATION_FRAMES = re.compile(
             r"\b(?:prevention|awareness|statistics)\b",
             r"\bwhen (?:should|do|would|to) (?:you|someone|one|a person|people|i|we)? ?"
             r"(?:\w+ ){0,2}?(?:call|go|see|seek|get)\b",
+            TOPIC_FRAMES.pattern,
             # Spanish, French
             r"\b(?:cuales|cual|que) (?:son|es) (?:los |las |el |la )?(?:sintomas|signos|senales"
             r"|causas|sintoma|signo|tratamientos?)\b",
@@ -163,6 +193,8 @@ _NOT_EXPERIENCE = re.compile(
     r"|\bi am (?:just )?(?:taking|in|doing|writing|studying|preparing|making|putting together"
     r"|planning) (?:\w+ ){0,3}?(?:course|class|training|program|blog|post|list|paper|project"
     r"|plan|bulletin|presentation|exam|test)\b"
+    # what the writer reads, teaches or writes about, with its subject ("i am writing a novel")
+    r"|\b(?:(?:i am|im|we are|estoy|estamos) )?(?:just )?(?:" + TOPIC_FRAMES.pattern + ")"
     # nobody has anything now
     rf"|\b(?:i|he|she|they|we|it|everyone|everybody|todos|(?:my|mi) (?:\w+ ){{0,2}}?(?:{FAMILY}"
     rf"|family|children|parents))"

@@ -1,0 +1,82 @@
+"""Report versus topic: a frame that says nobody has the problem now lets the gate answer, and
+never hides a problem someone has now.
+
+Two kinds of frame (assistant/escalation/rules/base.py `TOPIC_FRAMES`, context.py):
+- what the writer read, watched, teaches, studies or writes about: an emergency word there, with
+  nobody said to be living it, is a topic (the rule's own education check drops the match);
+- a message saying that everyone concerned is well now, or asking how to keep a condition away:
+  an urgent symptom word there is lowered only where the classifier also says routine.
+Anything placing a problem in the present ("now", "since", "right now") keeps the escalation.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.escalation import classify
+
+TOPICS = (
+    "Watched a documentary last night about fentanyl overdose deaths in small towns. Why are "
+    "they rising so fast?",
+    "We practiced choking rescue on a dummy in my babysitting course. How many back blows "
+    "come before the chest thrusts?",
+    "Preparing for my EMT exam: which signs tell a stroke apart from a low blood sugar?",
+    "I'm writing a thriller where the villain poisons someone with a plant. Which plants are "
+    "the most dangerous?",
+    "Estoy preparando una clase para explicar a mis alumnos qué es el suicidio juvenil y cómo "
+    "pedir ayuda. ¿Qué materiales recomiendan?",
+)
+
+ALL_CLEAR = (
+    "My daughter had a stomach bug with diarrhea last week, she's fine now and eating again "
+    "normally. How long should she stay home from daycare after it?",
+    "What can I do to avoid catching the flu from my coworkers this winter? I'm healthy, just "
+    "want to stay that way.",
+    "Do I need the shingles vaccine if I already had chickenpox as a kid? Nothing is going on, "
+    "just planning ahead.",
+)
+
+STILL_ESCALATED = (
+    # The same frames, with a problem someone has now.
+    (
+        "We practiced overdose response in my first aid course and now my roommate took a whole "
+        "bottle of pills and won't wake up",
+        "emergency",
+    ),
+    (
+        "I'm writing a novel but right now I have crushing chest pain and my left arm is numb",
+        "emergency",
+    ),
+    (
+        "Saw a news story about strokes and now my dad's face is drooping and his speech is "
+        "slurred",
+        "emergency",
+    ),
+    # Words of well-being that do not clear anyone.
+    ("He is not well, fever of 103 since yesterday and he keeps throwing up", "urgent"),
+    ("I'm fine at rest but short of breath when I climb stairs, started this week", "urgent"),
+    ("mi mamá no está bien, tiene fiebre alta desde ayer y mucho dolor al orinar", "urgent"),
+    (
+        "The rash went away on Monday but it came back today, red and spreading, and it's painful",
+        "urgent",
+    ),
+)
+
+SEVERITY = {"routine": 0, "urgent": 1, "emergency": 2}
+
+
+@pytest.mark.parametrize("message", TOPICS)
+def test_an_emergency_word_in_what_the_writer_read_teaches_or_writes_is_answered(message):
+    assert classify(message).level == "routine"
+
+
+@pytest.mark.parametrize("message", ALL_CLEAR)
+def test_a_symptom_word_where_everyone_is_well_or_in_a_prevention_question_is_answered(message):
+    decision = classify(message)
+    assert decision.level == "routine", decision.explanation()
+
+
+@pytest.mark.parametrize(("message", "at_least"), STILL_ESCALATED)
+def test_a_problem_someone_has_now_is_escalated_whatever_frames_it(message, at_least):
+    decision = classify(message)
+    assert SEVERITY[decision.level] >= SEVERITY[at_least], decision.explanation()
