@@ -18,6 +18,7 @@ from portal.models import Patient
 from .models import Conversation, Escalation, Feedback, Message
 
 HISTORY_LIMIT = 200  # newest messages sent on connect / rendered on the page
+HISTORY_TURNS = 12  # earlier messages an answer reads as the conversation so far
 
 
 def patient_for_user(user) -> Patient | None:
@@ -93,9 +94,6 @@ def nurse_offer_open(*, message: Message, earlier: list[Message] | None = None) 
     if offer.reply_to is not None and (offer.reply_to.meta or {}).get("handoff_requested_at"):
         return None
     return offer
-
-
-HISTORY_TURNS = 12
 
 
 def message_history_before(*, message: Message, limit: int = HISTORY_TURNS) -> list[Message]:
