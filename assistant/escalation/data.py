@@ -20,6 +20,9 @@ from typing import Any
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MESSAGES_DIR = DATA_DIR / "messages"
+# Labelled messages written after the model was frozen and never trained on: a check of the gate
+# on wording nobody tuned anything to (`manage.py evaluate_escalation --labelled check`).
+CHECKS_DIR = DATA_DIR / "checks"
 HOLDOUT_SHARE = 0.20
 LEVELS = ("emergency", "urgent", "routine")
 

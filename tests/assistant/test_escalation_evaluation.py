@@ -149,3 +149,19 @@ def test_command_reports_a_bad_file_clearly(tmp_path):
         call_command("evaluate_escalation", str(path))
     with pytest.raises(CommandError, match="no such file"):
         call_command("evaluate_escalation", str(tmp_path / "missing.jsonl"))
+
+
+def test_the_check_set_is_scored_on_its_own_and_never_trained_on():
+    """`--labelled check`: messages written after the model was frozen, in every emergency
+    category, that neither the training split nor the held-aside split holds."""
+    from assistant.escalation import data
+
+    checks = data.examples_read(data.CHECKS_DIR)
+    trained = {" ".join(e.text.split()).casefold() for e in data.examples_read()}
+    assert not [e.text for e in checks if " ".join(e.text.split()).casefold() in trained]
+    assert {e.label for e in checks} == {"emergency", "urgent", "routine"}
+    out = StringIO()
+    call_command("evaluate_escalation", "--labelled", "check", "--json", stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["n"] == len(checks) >= 600
+    assert report["emergency_recall"] is not None and report["routine_escalated_rate"] is not None

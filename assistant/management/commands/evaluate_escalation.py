@@ -1,11 +1,12 @@
 """Score the escalation gate on a file of labelled patient messages.
 
     manage.py evaluate_escalation FILE [--json]
-    manage.py evaluate_escalation --labelled {holdout,train,all} [--json]
+    manage.py evaluate_escalation --labelled {holdout,train,all,check} [--json]
 
 FILE holds one JSON object a line with `text`, `label` (emergency | urgent | routine) and
 optionally `why` and `category`. `--labelled holdout` scores the team's held-aside split of
-`assistant/escalation/data/messages/` instead (the fifth of every category nothing is tuned on).
+`assistant/escalation/data/messages/` instead (the fifth of every category nothing is tuned on);
+`--labelled check` the messages of `assistant/escalation/data/checks/`, never trained on at all.
 Prints the confusion matrix (rows gold, columns predicted), emergency recall (only an emergency
 decision counts), urgent recall (urgent or emergency counts), the share of routine messages
 escalated, the same per category, which layer caught the escalations (rule, classifier, both),
@@ -36,20 +37,22 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--labelled",
-            choices=("holdout", "train", "all"),
+            choices=("holdout", "train", "all", "check"),
             help="score a part of the team's labelled messages instead of FILE",
         )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if bool(options["file"]) == bool(options["labelled"]):
-            raise CommandError("give either FILE or --labelled {holdout,train,all}")
+            raise CommandError("give either FILE or --labelled {holdout,train,all,check}")
         if options["labelled"]:
+            part = options["labelled"]
+            folder = labelled.CHECKS_DIR if part == "check" else labelled.MESSAGES_DIR
             try:
-                examples = labelled.examples_read()
+                examples = labelled.examples_read(folder)
             except CaseFileError as exc:
                 raise CommandError(str(exc)) from exc
-            if options["labelled"] != "all":
+            if part in ("holdout", "train"):
                 examples = labelled.split(examples, options["labelled"])
             rows = [
                 {"text": e.text, "label": e.label, "category": e.category, "why": e.why}
