@@ -59,18 +59,24 @@ EXEMPLARS = 3
 Embed = Callable[[Sequence[str]], np.ndarray]  # texts -> unit vectors (n, d)
 
 
-def neighbour_vote(
-    sims: np.ndarray, onehot: np.ndarray, prior: np.ndarray, *, k: int, power: float
-) -> np.ndarray:
+def labels_onehot(labels: Sequence[str]) -> np.ndarray:
+    """(n, 3) indicator matrix of `labels` in `CLASSES` order."""
+    return np.array([[1.0 if label == c else 0.0 for c in CLASSES] for label in labels]).reshape(
+        -1, len(CLASSES)
+    )
+
+
+def neighbour_vote(sims: np.ndarray, onehot: np.ndarray, *, k: int, power: float) -> np.ndarray:
     """Class probabilities from the `k` labelled messages most similar to each row of `sims`.
 
-    `sims` (n, m): cosine of n messages to m labelled ones; `onehot` (m, 3) their labels in
-    `CLASSES` order; `prior` (3,) the share of each class among them. Each neighbour votes with
-    its similarity (below zero: none) to the power `power`, so the closest count most; votes are
-    divided by the class's share, as the regression's classes are balanced. Training and
-    prediction both call this, so the gate blends exactly what cross-validation chose.
+    `sims` (n, m): cosine of n messages to m labelled ones; `onehot` (m, 3) their labels
+    (`labels_onehot`). Each neighbour votes with its similarity (below zero: none) to the power
+    `power`, so the closest count most; votes are divided by each class's share of the m
+    labelled messages, as the regression's classes are balanced. Training and prediction both
+    call this, so the gate blends exactly what cross-validation chose.
     """
     sims = np.atleast_2d(sims)
+    prior = np.maximum(onehot.mean(axis=0), 1e-12)
     k = min(k, sims.shape[1])
     nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
     weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0) ** power
@@ -165,10 +171,7 @@ class Classifier:
         self._knn_alpha = float(knn.get("alpha", 0.0))
         self._knn_k = int(knn.get("k", 0))
         self._knn_power = float(knn.get("power", 1.0))
-        self._ex_onehot = np.array(
-            [[1.0 if label == c else 0.0 for c in CLASSES] for label in self._ex_label]
-        ).reshape(-1, len(CLASSES))
-        self._ex_prior = np.maximum(self._ex_onehot.mean(axis=0), 1e-12)
+        self._ex_onehot = labels_onehot(self._ex_label)
         self._ex_lexical = _sparse_rows([lexical_features(norm) for norm in ex["norm"]])
 
     @classmethod
@@ -200,9 +203,9 @@ class Classifier:
             logits = self._lexical_logits(feats, self._lex_full) + vector @ self._dense
             probs = self._softmax(logits + self._b_full)
             if self._knn_alpha > 0 and self._knn_k > 0 and sims.size:
-                vote = neighbour_vote(
-                    sims, self._ex_onehot, self._ex_prior, k=self._knn_k, power=self._knn_power
-                )[0]
+                vote = neighbour_vote(sims, self._ex_onehot, k=self._knn_k, power=self._knn_power)[
+                    0
+                ]
                 probs = (1.0 - self._knn_alpha) * probs + self._knn_alpha * vote
             policy, layer = self.policy, "lexical+dense"
         else:

@@ -344,17 +344,14 @@ def _out_of_fold(
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
     oof_full = np.zeros((len(examples), 3))
     oof_lex = np.zeros((len(examples), 3))
+    onehot = _model.labels_onehot(labels)
     for k, (tr, te) in enumerate(folds.split(np.zeros(len(examples)), strata), start=1):
         log(f"fold {k}/{FOLDS}")
         oof_full[te] = _probabilities(_fit_lr(x_full[tr], labels[tr]), x_full[te])
         if vectors is not None:
-            onehot = np.array(
-                [[1.0 if lab == c else 0.0 for c in _model.CLASSES] for lab in labels]
-            )
             vote = _model.neighbour_vote(
                 vectors[te] @ vectors[tr].T,
                 onehot[tr],
-                np.maximum(onehot[tr].mean(axis=0), 1e-12),
                 k=int(NEIGHBOURS["k"]),
                 power=NEIGHBOURS["power"],
             )

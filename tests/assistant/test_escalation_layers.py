@@ -282,12 +282,11 @@ def test_evaluate_escalation_reports_per_category_recall_and_the_deciding_layer(
 
 # --- The neighbour vote ----------------------------------------------------------------------
 ONEHOT = np.array([[1.0, 0, 0], [1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0], [0, 0, 1.0], [0, 0, 1.0]])
-PRIOR = ONEHOT.mean(axis=0)
 
 
 def test_the_nearest_labelled_messages_decide_the_vote():
     sims = np.array([[0.9, 0.85, 0.2, 0.3, 0.25, 0.1]])  # close to both emergencies
-    vote = model.neighbour_vote(sims, ONEHOT, PRIOR, k=4, power=4.0)[0]
+    vote = model.neighbour_vote(sims, ONEHOT, k=4, power=4.0)[0]
     assert vote.argmax() == 0 and vote[0] > 0.9
     assert vote.sum() == pytest.approx(1.0)
 
@@ -298,14 +297,14 @@ def test_a_rare_class_is_not_outvoted_by_a_common_one_at_the_same_distance():
     # weighs as much as the three routine messages together.
     onehot = np.array([[1.0, 0, 0], [0, 0, 1.0], [0, 0, 1.0], [0, 0, 1.0]])
     sims = np.array([[0.5, 0.5, 0.5, 0.5]])
-    vote = model.neighbour_vote(sims, onehot, onehot.mean(axis=0) + 1e-12, k=4, power=1.0)[0]
+    vote = model.neighbour_vote(sims, onehot, k=4, power=1.0)[0]
     assert vote[0] == pytest.approx(vote[2])
     assert vote[0] == pytest.approx(0.5)
 
 
 def test_dissimilar_messages_cast_no_vote():
     sims = np.array([[-0.4, -0.3, -0.2, -0.5, -0.6, -0.1]])
-    vote = model.neighbour_vote(sims, ONEHOT, PRIOR, k=3, power=4.0)[0]
+    vote = model.neighbour_vote(sims, ONEHOT, k=3, power=4.0)[0]
     assert vote == pytest.approx([1 / 3, 1 / 3, 1 / 3])
 
 
