@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,14 +46,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(predicate, *, timeout: float, what: str, logs: str = ""):
+def wait_for(predicate, *, timeout: float, what: str, logs: Callable[[], str] = lambda: ""):
+    """`predicate()`'s first true value within `timeout` seconds; else fails showing `logs()`,
+    read when it fails (what the processes wrote while the test waited)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{logs}")
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{logs()}")
 
 
 @dataclass
@@ -146,7 +149,7 @@ class Stack:
             "worker": lambda: "ready." in self._log("worker").read_text(errors="replace"),
             "beat": lambda: "beat: Starting" in self._log("beat").read_text(errors="replace"),
         }[name]
-        wait_for(ready, timeout=90, what=f"{name} to start", logs=self.logs(name))
+        wait_for(ready, timeout=90, what=f"{name} to start", logs=lambda: self.logs(name))
         if name == "worker":
             # Each pool process opens the index before its first task: one that did not would
             # serve its first patient late, or not at all once the folder is gone.
@@ -219,7 +222,7 @@ class ChatClient:
             return ws, first
 
         self.ws, self.history = wait_for(
-            attempt, timeout=timeout, what="the chat socket", logs=self.stack.logs("web")
+            attempt, timeout=timeout, what="the chat socket", logs=lambda: self.stack.logs("web")
         )
         for message in self.history["messages"]:
             self._saw(message)

@@ -148,7 +148,7 @@ def test_a_worker_killed_mid_answer_answers_exactly_once_within_two_minutes(stac
         stack.started_flag.exists,
         timeout=60,
         what="the worker to start the answer",
-        logs=stack.logs("worker"),
+        logs=lambda: stack.logs("worker"),
     )
     stack.kill("worker")
     stack.slow_flag.unlink()
@@ -269,7 +269,7 @@ def test_a_later_emergency_in_an_answered_thread_re_alerts_up_to_the_charge_nurs
         lambda: set(Alert.objects.filter(escalation=esc).values_list("recipient_id", "kind")),
         timeout=60,
         what="the overdue alert of the raised escalation",
-        logs=stack.logs("worker", "beat"),
+        logs=lambda: stack.logs("worker", "beat"),
     )
     assert alerts == {(nurse.pk, "overdue"), (charge.pk, "charge")}
     health = httpx.get(f"http://127.0.0.1:{stack.web_port}/health/", timeout=10)
@@ -340,7 +340,7 @@ def test_a_deleted_index_leaves_the_gate_working_and_reindex_brings_answers_back
         lambda: _health(stack)["status"] == "ok",
         timeout=30,
         what="the stack to report healthy",
-        logs=stack.logs("beat"),
+        logs=lambda: stack.logs("beat"),
     )
 
     shutil.rmtree(index_dir)  # the folder is gone (a lost volume, a wrong cleanup)

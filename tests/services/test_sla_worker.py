@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import pytest
 from django.db import connection
 from django.utils import timezone
+from fault_stack import wait_for
 
 from assistant.handoff import escalation_open
 from assistant.models import Alert, Conversation, Escalation, Message
@@ -165,15 +166,9 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
-def _wait_for(predicate, *, timeout: float, what: str, log_path: Path):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    tail = log_path.read_text(errors="replace")[-3000:] if log_path.exists() else "(no log)"
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n--- worker log:\n{tail}")
+def _log_tail(path: Path) -> str:
+    tail = path.read_text(errors="replace")[-3000:] if path.exists() else "(no log)"
+    return f"--- worker log:\n{tail}"
 
 
 def _overdue_emergency(username: str, *, minutes_waiting: int = 12) -> Escalation:
@@ -216,14 +211,14 @@ def test_worker_and_beat_alert_overdue_escalations_and_never_resolved_ones(worke
     )
 
     worker = workers.start()
-    alerts = _wait_for(
+    alerts = wait_for(
         lambda: list(Alert.objects.filter(escalation=waiting).values_list("recipient_id", "kind")),
         timeout=WAIT_SECONDS,
         what="the overdue alert",
-        log_path=workers.log_path,
+        logs=lambda: _log_tail(workers.log_path),
     )
     assert set(alerts) == {(nurse.pk, "overdue"), (charge.pk, "charge")}
-    mails = _wait_for(
+    mails = wait_for(
         lambda: (
             [m for m in _mails(mail_dir) if f"#{waiting.pk}" in m["Subject"]]
             if len(_mails(mail_dir)) >= 2
@@ -231,7 +226,7 @@ def test_worker_and_beat_alert_overdue_escalations_and_never_resolved_ones(worke
         ),
         timeout=30,
         what="the alert e-mails",
-        log_path=workers.log_path,
+        logs=lambda: _log_tail(workers.log_path),
     )
     assert sorted(m["To"] for m in mails) == ["carla.sla@example.org", "nora.sla@example.org"]
     assert f"/inbox/{waiting.pk}/" in mails[0].get_payload()
@@ -249,11 +244,11 @@ def test_worker_and_beat_alert_overdue_escalations_and_never_resolved_ones(worke
     _stop(worker)
     late = _overdue_emergency("cy")
     workers.start()
-    _wait_for(
+    wait_for(
         lambda: Alert.objects.filter(escalation=late).count() == 2,
         timeout=WAIT_SECONDS,
         what="the alert written after the outage",
-        log_path=workers.log_path,
+        logs=lambda: _log_tail(workers.log_path),
     )
     waiting.refresh_from_db()
     late.refresh_from_db()
