@@ -19,6 +19,9 @@ fixed clinical limits around them, are here:
     hypothetical, a denial, a school or work context or a statement that says nobody has it now
     (any frame but a report: `context.situation`) is lowered to routine when the classifier
     says routine with P(routine) >= `routine_agreement` ("how to prevent a shingles outbreak");
+  - an *urgent* decision rule (a medicine, a reading, mental health: `DECISION_CATEGORIES`) is
+    lowered the same way only inside a frame that puts it off this patient's present
+    (`FIRM_CONTEXTS`: a past event, a hypothetical, a course or work context, everyone well now);
 - nothing ever lowers an emergency;
 - under `MIN_WORDS` words the classifier's probabilities are its priors, and the rules decide.
 """
@@ -39,6 +42,26 @@ READING_CATEGORIES = frozenset(("blood_sugar", "blood_pressure", "dose_error", "
 # ("how to prevent a shingles outbreak"). Never a medicine rule: "is tylenol safe while
 # breastfeeding?" is a question in form and a decision about this patient in fact.
 LOWERABLE_CATEGORIES = frozenset(("new_symptom", "infection", "severe_pain_or_injury"))
+# A decision rule is about this patient's treatment, so a question or a bare statement keeps it
+# ("is tylenol safe while breastfeeding?" above). Only a frame that takes the patient's present
+# out of it lets the classifier lower one: "for my pharmacy tech course, why not double up after a
+# missed dose?", "I came off my antidepressant last year with my doctor's taper, doing great".
+DECISION_CATEGORIES = frozenset(
+    (
+        "dose_change",
+        "dose_error",
+        "missed_dose",
+        "stop_medicine",
+        "side_effect",
+        "interaction",
+        "pregnancy_medicine",
+        "lab_values",
+        "blood_sugar",
+        "blood_pressure",
+        "mental_health",
+    )
+)
+FIRM_CONTEXTS = frozenset(("past", "hypothetical", "negated", "third_party"))
 # Every frame but a report: a "statement" is a message in which nobody is said to have anything
 # ("how long does the stomach flu last, it's going around my office"). Allowing it cut routine
 # escalations on the training split's cross-validation from 10.2% to 9.7% at the same recall.
@@ -49,7 +72,7 @@ MIN_WORDS = 3
 
 RULES = "rules"  # the rules' level stands (the classifier agreed, or was lower)
 RAISED = "raised"  # the classifier raised the level above the rules'
-LOWERED = "lowered"  # an urgent symptom rule inside a question, lowered to routine
+LOWERED = "lowered"  # an urgent rule inside a question or a firm frame, lowered to routine
 
 
 @dataclass(frozen=True)
@@ -90,8 +113,10 @@ def combined_level(
         rule_level == URGENT
         and by_model == ROUTINE
         and probs[ROUTINE] >= policy.routine_agreement
-        and situation in LOWERING_CONTEXTS
-        and rule_category in LOWERABLE_CATEGORIES
+        and (
+            (situation in LOWERING_CONTEXTS and rule_category in LOWERABLE_CATEGORIES)
+            or (situation in FIRM_CONTEXTS and rule_category in DECISION_CATEGORIES)
+        )
     ):
         return ROUTINE, LOWERED
     if (

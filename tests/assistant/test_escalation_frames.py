@@ -80,3 +80,31 @@ def test_a_symptom_word_where_everyone_is_well_or_in_a_prevention_question_is_an
 def test_a_problem_someone_has_now_is_escalated_whatever_frames_it(message, at_least):
     decision = classify(message)
     assert SEVERITY[decision.level] >= SEVERITY[at_least], decision.explanation()
+
+
+# A medicine, reading or mental-health rule concerns this patient's treatment: only a frame that
+# takes the patient's present out of it (a course, a past finished with the doctor, a
+# hypothetical) lets the classifier lower it. A plain question or a report keeps the nurse.
+DECISION_OFF_PRESENT = (
+    "If I ever forget a dose of my blood pressure pill, what is the general rule?",
+    "I'm a teacher preparing a lesson on teen anxiety and depression, any good ways to explain "
+    "it?",
+)
+
+DECISION_KEPT = (
+    "Is ibuprofen safe while breastfeeding?",
+    "I stopped taking my lithium three days ago and I feel weird",
+    "I took a double dose of my metoprolol by mistake this morning",
+)
+
+
+@pytest.mark.parametrize("message", DECISION_OFF_PRESENT)
+def test_a_medicine_or_mood_word_off_the_patients_present_is_answered(message):
+    decision = classify(message)
+    assert decision.level == "routine", decision.explanation()
+
+
+@pytest.mark.parametrize("message", DECISION_KEPT)
+def test_a_medicine_question_or_report_about_the_patient_still_goes_to_a_nurse(message):
+    decision = classify(message)
+    assert decision.level == "urgent", decision.explanation()
