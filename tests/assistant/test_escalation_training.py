@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -77,3 +78,33 @@ def test_a_model_retrained_on_a_subset_is_loaded_and_catches_an_unseen_emergency
 def test_training_on_a_folder_without_labelled_files_is_refused(tmp_path):
     with pytest.raises(CommandError, match="no labelled"):
         call_command("escalation_train", "--lexical-only", "--messages", str(tmp_path))
+
+
+def test_the_policy_does_not_spend_the_whole_false_alarm_budget_on_the_last_emergencies():
+    """Two emergencies in a thousand reachable only at a threshold that lets 4% of routine
+    messages through would leave no budget for urgent messages: the nurse would miss every one
+    of them for 0.2% of emergency recall. The search weighs that trade within its tolerance."""
+    from assistant.escalation import training
+
+    rows, labels = [], []
+
+    def add(label, p_emergency, p_urgent, count):
+        for _ in range(count):
+            probs = {"emergency": p_emergency, "urgent": p_urgent}
+            probs["routine"] = 1.0 - p_emergency - p_urgent
+            rows.append([probs[c] for c in model.CLASSES])
+            labels.append(label)
+
+    add("emergency", 0.9, 0.05, 998)
+    add("emergency", 0.25, 0.0, 2)
+    add("urgent", 0.0, 0.6, 100)
+    add("routine", 0.25, 0.0, 40)  # what the lowest emergency threshold also escalates
+    add("routine", 0.0, 0.6, 40)  # what the urgent threshold lets through when it is low
+    add("routine", 0.0, 0.05, 920)
+    quiet = training.GateInputs(
+        rule_level="routine", rule_category="", situation="statement", words=12, rules_judged=False
+    )
+    policy, found = training.policy_choose(np.array(rows), np.array(labels), [quiet] * len(rows))
+    assert found["emergency_recall"] >= 0.995
+    assert found["urgent_recall"] == 1.0, (policy, found)
+    assert found["routine_escalated_by_classifier"] <= training.FALSE_ALARM_BUDGET
