@@ -260,14 +260,17 @@ def test_highest_level_wins_and_other_rules_are_listed_for_the_nurse():
 
 # --- Speed ----------
 def test_a_maximum_length_message_is_still_fast():
-    """A regex that backtracks badly would take seconds here; best of three absorbs CPU noise."""
+    """A regex that backtracks badly would take seconds here; best of three absorbs CPU noise.
+
+    The bound is loose on purpose (the gate's p95 is measured by bench/gate_bench.py): a slower
+    host took 0.06 s for this 2,000-character message, well within it."""
     text = ("my knee has been sore since the game and I wonder what to do " * 40)[:2000]
     timings = []
     for _ in range(3):
         start = time.perf_counter()
         decision = classify(text)
         timings.append(time.perf_counter() - start)
-    assert min(timings) < 0.05
+    assert min(timings) < 0.25
     assert decision.level == "urgent"
 
 
