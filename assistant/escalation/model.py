@@ -154,8 +154,10 @@ class Classifier:
         self.version: str = meta["version"]
         self.policy = Policy(**meta["policy"])
         self.policy_lexical = Policy(**meta["policy_lexical"])
-        # Sparse lexical weights: feature index -> column of a small dense matrix.
-        self._lex_index = {int(i): n for n, i in enumerate(arrays["lex_idx"])}
+        # Sparse lexical weights: feature index -> row of a small dense matrix (-1: no weight), as
+        # an array so that a message's features are looked up at once rather than one by one.
+        self._lex_rows = np.full(FEATURE_DIM, -1, dtype=np.int64)
+        self._lex_rows[arrays["lex_idx"].astype(np.int64)] = np.arange(len(arrays["lex_idx"]))
         self._lex_full = arrays["lex_full"].astype(np.float64)  # (k, 3)
         self._lex_only = arrays["lex_only"].astype(np.float64)  # (k, 3)
         self._dense = arrays["dense"].astype(np.float64)  # (d, 3)
@@ -164,6 +166,7 @@ class Classifier:
         ex = json.loads(str(arrays["exemplars"]))
         self._ex_text: list[str] = ex["text"]
         self._ex_label: list[str] = ex["label"]
+        self._ex_label_array = np.array(self._ex_label)
         self._ex_category: list[str] = ex["category"]
         self._ex_vectors = arrays["ex_dense"].astype(np.float32)  # (n, d), unit rows
         # The neighbour vote blended into the dense layer (absent from older model files: none).
@@ -181,12 +184,12 @@ class Classifier:
 
     # --- scoring ------------------------------------------------------------------------------
     def _lexical_logits(self, feats: dict[int, float], weights: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(CLASSES))
-        for key, value in feats.items():
-            row = self._lex_index.get(key)
-            if row is not None:
-                out += value * weights[row]
-        return out
+        if not feats:
+            return np.zeros(len(CLASSES))
+        rows = self._lex_rows[np.fromiter(feats.keys(), dtype=np.int64, count=len(feats))]
+        values = np.fromiter(feats.values(), dtype=np.float64, count=len(feats))
+        known = rows >= 0
+        return values[known] @ weights[rows[known]]
 
     @staticmethod
     def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -218,7 +221,7 @@ class Classifier:
             Exemplar(self._ex_text[i], self._ex_label[i], self._ex_category[i], float(sims[i]))
             for i in order[:EXEMPLARS]
         )
-        category = self._category(level, sims, order)
+        category = self._category(level, sims)
         return Prediction(level, p, exemplars, layer, category, policy)
 
     def _similarities(self, feats: dict[int, float], vector: np.ndarray | None) -> np.ndarray:
@@ -231,9 +234,10 @@ class Classifier:
         values = np.fromiter(feats.values(), dtype=np.float64)
         return np.asarray(self._ex_lexical[:, keys] @ values).ravel()
 
-    def _category(self, level: str, sims: np.ndarray, order: np.ndarray) -> str:
+    def _category(self, level: str, sims: np.ndarray) -> str:
         """The category of the closest labelled messages of the same level (for instructions)."""
-        same = [i for i in order if self._ex_label[i] == level][:5]
+        of_level = np.flatnonzero(self._ex_label_array == level)
+        same = of_level[np.argsort(-sims[of_level], kind="stable")[:5]]
         votes: dict[str, float] = {}
         for i in same:
             votes[self._ex_category[i]] = votes.get(self._ex_category[i], 0.0) + float(sims[i])
