@@ -34,7 +34,6 @@ from typing import Any
 from assistant.escalation import combine as _combine_policy
 from assistant.escalation import context as _context
 from assistant.escalation import model as _model
-from assistant.escalation.cleaning import clean
 from assistant.escalation.normalise import Text
 from assistant.escalation.rules import (
     EMERGENCY,
@@ -164,15 +163,14 @@ _CATEGORY_INSTRUCTIONS = {
 
 def classify(text: str) -> Decision:
     """Classify a patient message as emergency, urgent or routine (see module docstring)."""
-    cleaned = clean(text or "")
-    prepared = Text.of(cleaned)
+    prepared = Text.of(text or "")  # cleans it once: `prepared.original` is the cleaned text
     by_rules = _rules_decide(prepared)
     situation = _context.situation(prepared)
     words = sum(t.text.isalpha() for t in prepared.tokens)
     found = _model.classifier()
     pred = None
     if found is not None and words >= _combine_policy.MIN_WORDS:
-        pred = found.predict(prepared.norm, _model.sentence_vector(cleaned))
+        pred = found.predict(prepared.norm, _model.sentence_vector(prepared.original))
     return _combine(by_rules, pred, prepared, situation, words)
 
 
@@ -299,7 +297,7 @@ def _raised(
 
 def rules_classify(text: str) -> Decision:
     """The decision of the red-flag rules alone (for evaluation and for training thresholds)."""
-    return _rules_decide(Text.of(clean(text or "")))
+    return _rules_decide(Text.of(text or ""))
 
 
 def _rules_decide(prepared: Text) -> Decision:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.escalation.cleaning import clean
 from assistant.escalation.gate import Decision
 from assistant.escalation.normalise import Text
 from assistant.escalation.rules import EMERGENCY, SEVERITY
@@ -29,7 +28,7 @@ def raise_with(decision: Decision, level: str | None, *, text: str, source: str)
     if level not in SEVERITY or SEVERITY[level] <= SEVERITY[decision.level]:
         return decision
     key = _instructions.EMERGENCY if level == EMERGENCY else _instructions.URGENT
-    spanish = Text.of(clean(text or "")).looks_spanish  # the instructions in the patient's language
+    spanish = Text.of(text or "").looks_spanish  # the instructions in the patient's language
     return replace(
         decision,
         level=level,

@@ -138,7 +138,7 @@ class GateInputs:
 
 
 def gate_inputs(text: str) -> GateInputs:
-    prepared = Text.of(clean(text))
+    prepared = Text.of(text)
     by_rules = gate.rules_classify(text)
     return GateInputs(
         rule_level=by_rules.level,

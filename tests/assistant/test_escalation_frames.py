@@ -87,8 +87,7 @@ def test_a_problem_someone_has_now_is_escalated_whatever_frames_it(message, at_l
 # hypothetical) lets the classifier lower it. A plain question or a report keeps the nurse.
 DECISION_OFF_PRESENT = (
     "If I ever forget a dose of my blood pressure pill, what is the general rule?",
-    "I'm a teacher preparing a lesson on teen anxiety and depression, any good ways to explain "
-    "it?",
+    "I'm a teacher preparing a lesson on teen anxiety and depression, any good ways to explain it?",
 )
 
 DECISION_KEPT = (
