@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from . import instructions as say
 from .base import URGENT, Rule
 
@@ -22,7 +24,9 @@ HUMAN_REQUEST = Rule(
         r"\b(?:doctor|nurse|someone|somebody|provider|anyone|anybody|team) (?:\w+ )?(?:call|"
         r"calls|contact|text|ring) (?:me|us)\b|\b(?:call|ring|phone) me (?:back|please|asap|today"
         r"|when)\b",
-        r"\b(?:need|want|like|get) (?:\w+ )?(?:a |an |to see a |to see an )?(?:nurse|human|real "
+        # "would like", never the comparison ("keep icing it like the nurse said").
+        r"\b(?:need|want|(?:would|id|i|we) (?:really |also |just )?like|get) (?:\w+ )?(?:a |an "
+        r"|to see a |to see an )?(?:nurse|human|real "
         r"person|actual person|live person|real doctor|doctor|physician)\b(?! note| appointment)",
         r"\b(?:hablar|comunicarme|platicar) con (?:un |una |el |la |mi |alguien )?(?:\w+ ){0,2}?"
         r"(?:enfermer[oa]|doctora?|medic[oa]|persona|humano|alguien|equipo|farmaceutico)\b",
@@ -37,9 +41,20 @@ HUMAN_REQUEST = Rule(
         "quiero hablar con una enfermera",
         "¿me puede llamar una enfermera?",
         "get me a real doctor",
+        "id really like a nurse to call me about my sugars",
     ),
-    counter_examples=("how do I talk to my teenager about vaping?",),
+    counter_examples=(
+        "how do I talk to my teenager about vaping?",
+        "thanks, I'll keep icing my ankle like the nurse said",
+        "ok, I will wait for the nurse to call me back",
+    ),
     instructions=say.URGENT,
+    # Waiting for a call already arranged is no new request ("I'll wait for the nurse to call me
+    # back"); asking for one is ("can the nurse call me back").
+    denied_by=re.compile(
+        r"\bwait(?:ing)? (?:for|on) (?:the |my |a |your )?(?:\w+ ){0,2}?(?:to )?(?:call|calls"
+        r"|contact|text|ring) (?:me|us)(?: back)?\b|\besperar (?:a )?que (?:me|nos) llamen?\b"
+    ),
 )
 
 CARE_LEVEL_QUESTION = Rule(
