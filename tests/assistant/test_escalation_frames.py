@@ -25,6 +25,8 @@ TOPICS = (
     "the most dangerous?",
     "Estoy preparando una clase para explicar a mis alumnos qué es el suicidio juvenil y cómo "
     "pedir ayuda. ¿Qué materiales recomiendan?",
+    # the verb in any form, as Spanish speakers write it
+    "¿Cómo le enseño a mis alumnos de primaria las señales de un infarto? Soy maestra.",
 )
 
 ALL_CLEAR = (
@@ -50,6 +52,11 @@ STILL_ESCALATED = (
     (
         "Saw a news story about strokes and now my dad's face is drooping and his speech is "
         "slurred",
+        "emergency",
+    ),
+    (
+        "Les hablo a mis alumnos de esto mañana pero ahora mismo mi esposo tiene un dolor de pecho"
+        " muy fuerte y está sudando",
         "emergency",
     ),
     # Words of well-being that do not clear anyone.

@@ -108,8 +108,9 @@ TOPIC_FRAMES = re.compile(
             r"|screenplay|script|thriller|scene|fanfic)\b",
             r"\b(?:my|the) (?:main )?character\b|\bits fiction\b",
             r"\b(?:vi|lei|escuche) (?:\w+ ){0,3}?(?:noticia|articulo|video|publicacion"
-            r"|reportaje)s?\b|\b(?:hablar|hablarle|ensenar|explicar) (?:\w+ ){0,3}?(?:alumnos"
-            r"|estudiantes|clase)\b",
+            r"|reportaje)s?\b",
+            # any form of the verb: "les explico a mis estudiantes", "como le enseno a mis alumnos"
+            r"\b(?:habl|ensen|explic)\w* (?:\w+ ){0,3}?(?:alumnos|estudiantes|clase)\b",
             r"\b(?:preparando|dando|dar|doy) (?:una |la |mi )?(?:clase|charla|platica"
             r"|presentacion|taller)\b",
         )
