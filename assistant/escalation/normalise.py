@@ -120,6 +120,14 @@ def _canonical(tokens: list[Token]) -> list[Token]:
     return out
 
 
+# "SUBJECT: chest pain MESSAGE: ...", "Re: ...", "ASUNTO: ... MENSAJE: ..." (colons are commas in
+# `norm`): the subject, up to the message or the first sentence end.
+_SUBJECT = re.compile(
+    r"^(?:subject|subj|re|asunto|tema|topic) , (.+?)(?= (?:message|mensaje|msg) ,| \.|$)"
+)
+_TITLE_WORDS = 8  # a first line this short, with no sentence mark, is a heading
+
+
 # A sentence opening with a question word or an inverted auxiliary is a question.
 _ASKING_START = re.compile(
     r"(?:what|whats|how|why|when|where|which|who|is|are|can|could|should|does|do|did|will"
@@ -198,6 +206,28 @@ class Text:
             if ended or head.endswith("\u00bf") or _ASKING_START.match(self.norm, start):
                 asked.add((start, end))
         return frozenset(asked)
+
+    @cached_property
+    def title(self) -> tuple[int, int] | None:
+        """The span of `norm` holding the message's subject line, if it has one.
+
+        Questions sent by e-mail or a web form open with one ("Macular degeneration\\n I am a
+        retired veteran...", "SUBJECT: chest pain MESSAGE: what causes..."): it names the topic
+        of what follows, as a heading does, and tells nothing by itself of anyone's state.
+        """
+        labelled = _SUBJECT.match(self.norm)
+        if labelled is not None:
+            return labelled.span(1)
+        first_line, newline, rest = self.original.strip().partition("\n")
+        if (
+            newline
+            and rest.strip()
+            and 0 < len(first_line.split()) <= _TITLE_WORDS
+            and not any(mark in first_line for mark in ".!?;")
+            and self.sentences
+        ):
+            return self.sentences[0]
+        return None
 
     def sentence_of(self, offset: int) -> tuple[int, int]:
         for start, end in self.sentences:

@@ -114,3 +114,30 @@ def test_a_medicine_or_mood_word_off_the_patients_present_is_answered(message):
 def test_a_medicine_question_or_report_about_the_patient_still_goes_to_a_nurse(message):
     decision = classify(message)
     assert decision.level == "urgent", decision.explanation()
+
+
+# A subject line, as questions sent by e-mail or a web form open with, names the topic of the
+# message: a warning sign there is asked about when the body is a general question, and
+# escalates as ever when the body reports it or could ("what should I do").
+TITLED_QUESTIONS = (
+    "Chest pain\nWhat are the usual causes of chest pain in teenagers besides the heart?",
+    "Re: stroke\nWhat are the warning signs of a stroke that families should know?",
+)
+
+TITLED_REPORTS = (
+    "chest pain\nwhat should I do",
+    "Overdose\nmy son took all of my pills and won't wake up",
+    "SUBJECT: seizure MESSAGE: my daughter is having a seizure right now and it won't stop",
+    "Chest pain\nIt started an hour ago, crushing, and my arm is numb",
+)
+
+
+@pytest.mark.parametrize("message", TITLED_QUESTIONS)
+def test_a_warning_sign_in_the_subject_line_of_a_general_question_is_answered(message):
+    decision = classify(message)
+    assert decision.level == "routine", decision.explanation()
+
+
+@pytest.mark.parametrize("message", TITLED_REPORTS)
+def test_a_subject_line_over_a_report_or_a_plea_still_escalates(message):
+    assert classify(message).level == "emergency"

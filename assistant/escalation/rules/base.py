@@ -289,6 +289,13 @@ def is_education_question(text: Text, start: int) -> bool:
     s_start, s_end = text.sentence_of(start)
     if EDUCATION_FRAMES.search(text.norm, s_start, s_end) is not None:
         return True
+    title = text.title
+    if title is not None and title[0] <= start < title[1]:
+        # A subject line names the topic of the message: it is framed as the message is. Only
+        # a body asked as a general question makes it one ("Chest pain\n what should I do?" is
+        # no such body).
+        body = text.norm[title[1] :]
+        return EDUCATION_FRAMES.search(body) is not None
     return (s_start, s_end) in text.questions and not _PERSONAL_SUBJECT.search(
         text.norm, s_start, s_end
     )
