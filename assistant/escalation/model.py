@@ -86,6 +86,19 @@ def neighbour_vote(sims: np.ndarray, onehot: np.ndarray, *, k: int, power: float
     return np.where(total > 0, votes / np.maximum(total, 1e-12), uniform)
 
 
+def neighbour_blend(
+    probs: np.ndarray, sims: np.ndarray, onehot: np.ndarray, neighbours: dict[str, float]
+) -> np.ndarray:
+    """`probs` (n, 3) blended with the `neighbour_vote` of `sims` (n, m) as `neighbours` says
+    (`k`, `power`, and `alpha`, the vote's weight); unchanged when it sets no vote. The gate and
+    the training's cross-validation both call this, so they blend alike."""
+    k, alpha = int(neighbours.get("k", 0)), float(neighbours.get("alpha", 0.0))
+    if k <= 0 or alpha <= 0 or sims.size == 0:
+        return probs
+    vote = neighbour_vote(sims, onehot, k=k, power=float(neighbours.get("power", 1.0)))
+    return (1.0 - alpha) * probs + alpha * vote
+
+
 def lexical_features(norm: str) -> dict[int, float]:
     """Hashed, sublinear-tf, L2-normalised n-gram features of a normalised message."""
     counts: dict[int, int] = {}
@@ -170,10 +183,7 @@ class Classifier:
         self._ex_category: list[str] = ex["category"]
         self._ex_vectors = arrays["ex_dense"].astype(np.float32)  # (n, d), unit rows
         # The neighbour vote blended into the dense layer (absent from older model files: none).
-        knn = meta.get("neighbours") or {}
-        self._knn_alpha = float(knn.get("alpha", 0.0))
-        self._knn_k = int(knn.get("k", 0))
-        self._knn_power = float(knn.get("power", 1.0))
+        self._neighbours: dict[str, float] = meta.get("neighbours") or {}
         self._ex_onehot = labels_onehot(self._ex_label)
         self._ex_lexical = _sparse_rows([lexical_features(norm) for norm in ex["norm"]])
 
@@ -205,11 +215,7 @@ class Classifier:
         if vector is not None:
             logits = self._lexical_logits(feats, self._lex_full) + vector @ self._dense
             probs = self._softmax(logits + self._b_full)
-            if self._knn_alpha > 0 and self._knn_k > 0 and sims.size:
-                vote = neighbour_vote(sims, self._ex_onehot, k=self._knn_k, power=self._knn_power)[
-                    0
-                ]
-                probs = (1.0 - self._knn_alpha) * probs + self._knn_alpha * vote
+            probs = neighbour_blend(probs[None], sims[None], self._ex_onehot, self._neighbours)[0]
             policy, layer = self.policy, "lexical+dense"
         else:
             probs = self._softmax(self._lexical_logits(feats, self._lex_only) + self._b_only)

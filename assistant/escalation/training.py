@@ -184,19 +184,19 @@ def _figures(levels: np.ndarray, labels: np.ndarray, rule_levels: np.ndarray) ->
     }
 
 
-def _lowest(grid: Sequence[float], within: Callable[[float], bool]) -> float:
-    """The lowest threshold of a descending grid that keeps the costs within budget.
+def _last_holding(grid: Sequence[float], holds: Callable[[float], bool]) -> float:
+    """The last value of `grid` before `holds` turns false, for a `holds` true on a prefix of it
+    (binary search); the first value when `holds` is false from the start.
 
-    Costs only grow as a threshold falls, so a binary search finds it; the highest threshold when
-    even that one is over budget. (In general: the last value of `grid` before `within` turns
-    false, for a `within` that holds on a prefix of it.)
+    Over a descending grid of thresholds and "the costs are within budget" (costs only grow as a
+    threshold falls), it is the lowest threshold within budget.
     """
     lo, hi = 0, len(grid) - 1
-    if not within(grid[0]):
+    if not holds(grid[0]):
         return grid[0]
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if within(grid[mid]):
+        if holds(grid[mid]):
             lo = mid
         else:
             hi = mid - 1
@@ -289,18 +289,17 @@ def _candidates(
         levels = _gate_levels(probs, inputs, make(t_em, 1.01))
         return _figures(levels, labels, rule_levels)["emergency_recall"]
 
-    lowest = _lowest(grid, lambda t: within(make(t, 1.01)))
+    lowest = _last_holding(grid, lambda t: within(make(t, 1.01)))
     # The highest emergency threshold still within tolerance of the lowest's recall: recall only
-    # falls as the threshold rises, so `_lowest`'s search of the last grid value that holds,
-    # run over the grid from `lowest` upwards, finds it.
+    # falls as the threshold rises, so the same search over the grid from `lowest` upwards.
     floor = emergency_recall(lowest) - EMERGENCY_TOLERANCE
     upwards = [t for t in reversed(grid) if t >= lowest]
-    highest = _lowest(upwards, lambda t: emergency_recall(t) >= floor)
+    highest = _last_holding(upwards, lambda t: emergency_recall(t) >= floor)
     found = []
     for t_em in dict.fromkeys(
         round(float(t), 2) for t in np.linspace(lowest, highest, EMERGENCY_POINTS)
     ):
-        t_urg = _lowest(grid, lambda t, t_em=t_em: within(make(t_em, t)))
+        t_urg = _last_holding(grid, lambda t, t_em=t_em: within(make(t_em, t)))
         policy = make(t_em, t_urg)
         found.append((policy, _figures(_gate_levels(probs, inputs, policy), labels, rule_levels)))
     return found
@@ -378,14 +377,9 @@ def _out_of_fold(
         log(f"fold {k}/{FOLDS}")
         oof_full[te] = _probabilities(_fit_lr(x_full[tr], labels[tr]), x_full[te])
         if vectors is not None:
-            vote = _model.neighbour_vote(
-                vectors[te] @ vectors[tr].T,
-                onehot[tr],
-                k=int(NEIGHBOURS["k"]),
-                power=NEIGHBOURS["power"],
+            oof_full[te] = _model.neighbour_blend(
+                oof_full[te], vectors[te] @ vectors[tr].T, onehot[tr], NEIGHBOURS
             )
-            alpha = NEIGHBOURS["alpha"]
-            oof_full[te] = (1.0 - alpha) * oof_full[te] + alpha * vote
         if x_lex is not x_full:
             oof_lex[te] = _probabilities(_fit_lr(x_lex[tr], labels[tr]), x_lex[te])
     return oof_full, (oof_full if x_lex is x_full else oof_lex)
